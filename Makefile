@@ -1,0 +1,53 @@
+# leopard-dse: the two set-up commands are `make run` and `make test`.
+BUILD      ?= build
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+ifeq ($(CI),true)
+  CMAKE_ARGS += -DLEOPARD_WERROR=ON
+endif
+BIN        := $(BUILD)/leopard-dse
+DB         ?= results/db/leopard.db
+
+.PHONY: all deps build run test test-asan bench figures fuzz format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: the paper's experiment, then the default sweep into $(DB).
+run: build
+	$(BIN) reproduce
+	@if $(BIN) sweep --help >/dev/null 2>&1 && [ -f dse/spaces/paper.yaml ]; then \
+	  mkdir -p $(dir $(DB)); \
+	  $(BIN) sweep --space dse/spaces/paper.yaml --suite paper --strategy grid --db $(DB) --name paper-grid; \
+	  $(BIN) query --db $(DB) pareto | head -n 25; \
+	fi
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@if [ -x scripts/test-extra.sh ]; then ./scripts/test-extra.sh $(BUILD); fi
+
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
+test-asan: deps
+	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEOPARD_SANITIZE=ON \
+	  -DLEOPARD_BUILD_BENCH=OFF $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD)-asan -j $(JOBS)
+	@cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L unit || \
+	  (cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS))
+
+bench: build
+	@if [ -x scripts/bench.sh ]; then ./scripts/bench.sh $(BUILD); else echo "no benchmarks yet"; fi
+
+figures: build
+	@if [ -x scripts/figures.sh ]; then ./scripts/figures.sh $(BUILD); else echo "no notebooks yet"; fi
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

@@ -1,0 +1,51 @@
+// A model-zoo entry: the hyper-parameters of a transformer (or MemN2N) family member, loaded from
+// workloads/zoo/<name>.yaml or imported from a HuggingFace config.json.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace leopard::workloads {
+
+enum class ModelFamily { kBert, kAlbert, kGpt2, kVit, kMemN2N };
+
+std::string to_string(ModelFamily family);
+// Parses "bert", "albert", "gpt2", "vit", "memn2n"; throws InputError(file, 0, field) otherwise.
+ModelFamily parse_family(const std::string& text, const std::string& file, const std::string& field);
+
+struct ModelSpec {
+  std::string name;             // zoo name, e.g. "bert-base"
+  ModelFamily family = ModelFamily::kBert;
+  std::string description;
+  std::string source;           // provenance line (paper, HF hub id, references.md)
+  int layers = 0;               // transformer blocks (MemN2N: hops)
+  int hidden = 0;               // model width (MemN2N: embedding size)
+  int heads = 0;                // attention heads per layer (MemN2N: 1)
+  int head_dim = 0;             // hidden / heads unless given
+  int ffn = 0;                  // FFN inner size (0 for MemN2N)
+  int embedding = 0;            // ALBERT factorised embedding size (0 = hidden)
+  int vocab = 0;                // vocabulary size (0 = unknown; only for the embedding operator)
+  std::int64_t max_positions = 0;   // longest supported sequence (0 = unbounded)
+  std::int64_t default_seq_len = 0; // tokens used when a task does not say
+  bool causal = false;          // decoder self-attention (GPT-2)
+  int image_size = 0;           // ViT: tokens = (image_size / patch_size)^2 + 1
+  int patch_size = 0;
+  int memory_size = 0;          // MemN2N: sentences in memory (keys per hop)
+};
+
+// Loads and validates a zoo YAML file. Unknown keys and missing required keys are InputErrors
+// naming the file and key.
+ModelSpec load_model_spec(const std::filesystem::path& file);
+// Writes a zoo YAML file (round-trips through load_model_spec).
+std::string model_spec_to_yaml(const ModelSpec& spec);
+
+// Zoo directory: data_path("workloads/zoo").
+std::filesystem::path zoo_dir();
+// Names of the zoo entries, sorted.
+std::vector<std::string> list_zoo();
+// A zoo name, or a path to a YAML file. Throws InputError when neither exists.
+ModelSpec find_model(const std::string& name_or_path);
+
+}  // namespace leopard::workloads

@@ -1,0 +1,56 @@
+// Per-head pruning statistics: the CSV format of design.md section 3 and its validating loader.
+//
+// Columns (header required, any order; names case-sensitive):
+//   model, task, layer, head      head is an integer or '*' (the row applies to every head)
+//   [sample]                      optional integer: one input of many
+//   seq_len                       tokens (positive integer)
+//   n_scores                      scores computed (> 0)
+//   n_pruned | prune_rate         pruned scores (0..n_scores) or their fraction (0..1); one required
+//   t1..tN                        termination histogram of the pruned scores over K bits processed
+//                                 (bit resolution, B = 1): counts summing to n_pruned, or
+//                                 fractions summing to 1. N is 1..32 and contiguous from t1.
+// Lines starting with '#' are comments (provenance); blank lines are skipped.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "workloads/model_spec.hpp"
+#include "workloads/workload.hpp"
+
+namespace leopard::workloads {
+
+struct StatsRow {
+  std::string model;
+  std::string task;
+  int layer = 0;
+  int head = -1;              // -1 = every head of the layer ('*')
+  int sample = -1;            // -1 = no sample column
+  std::int64_t seq_len = 0;
+  TerminationStats stats;     // hist normalised to fractions
+  std::int64_t line = 0;      // 1-based line in the file
+};
+
+struct StatsTable {
+  std::string file;
+  int n_bits = 0;             // N of t1..tN
+  bool has_samples = false;
+  std::vector<StatsRow> rows;
+};
+
+// Loads and validates the syntax and internal consistency of a statistics CSV (rates in [0, 1],
+// non-negative counts, histogram consistent with the pruned count, no duplicate (model, task, layer,
+// head, sample) key, no truncated line, no empty file). Throws InputError(file, line, column).
+StatsTable load_stats_csv(const std::filesystem::path& file);
+
+// Checks the rows of one model against its shapes: layers and heads that exist, and n_scores not
+// larger than the scores a head computes at the row's seq_len. Throws InputError(file, line, field).
+void validate_stats_against_model(const StatsTable& table, const ModelSpec& spec);
+
+// Writes a statistics table (fractions, t1..tN) with the given comment lines at the top.
+void write_stats_csv(const std::filesystem::path& file, const std::vector<std::string>& comments,
+                     const StatsTable& table);
+
+}  // namespace leopard::workloads

@@ -1,0 +1,65 @@
+// The workload the cost model prices: per task, the attention layers (shapes extracted from a model
+// graph) and their measured or synthesised pruning statistics.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace leopard::workloads {
+
+// Shape of one attention layer, as extracted from a model graph (never stored beside it).
+struct AttentionLayer {
+  int index = 0;            // 0-based layer (or MemN2N hop) index
+  std::string name;         // graph node name of the QK^T operator, e.g. "layer3.qk"
+  int heads = 0;
+  int head_dim = 0;
+  std::int64_t q_len = 0;   // query rows
+  std::int64_t k_len = 0;   // keys per row (before causal masking)
+  bool causal = false;
+
+  // Scores computed per head: q_len * k_len, or the lower triangle (with diagonal) when causal
+  // (for q_len == k_len: S (S + 1) / 2).
+  double scores_per_head() const;
+  // MACs of QK^T plus PV for the whole layer: 2 x heads x scores x head_dim (dense).
+  double attention_macs() const;
+};
+
+// Pruning statistics of one head (or of every head of a layer).
+struct TerminationStats {
+  double n_scores = 0;            // scores computed
+  double n_pruned = 0;            // scores below the threshold
+  // hist[b - 1] = fraction of the pruned scores that terminate after K bit b (b = 1..n_bits),
+  // at one bit per step (B = 1). Sums to 1 when n_pruned > 0. For B bits per cycle a score
+  // terminating at bit b takes ceil(b / B) steps (leopard.md section 2, derived).
+  std::vector<double> hist;
+
+  double prune_rate() const { return n_scores > 0 ? n_pruned / n_scores : 0.0; }
+  int n_bits() const { return static_cast<int>(hist.size()); }
+  // Mean termination bit of pruned scores (0 when nothing is pruned).
+  double mean_pruned_bits() const;
+};
+
+struct LayerWorkload {
+  AttentionLayer shape;
+  // One entry per head (size == shape.heads). A layer-level statistics row is copied to every head.
+  std::vector<TerminationStats> heads;
+};
+
+struct TaskWorkload {
+  std::string model;        // zoo name
+  std::string task;
+  std::int64_t seq_len = 0;
+  std::vector<LayerWorkload> layers;
+  // Optional per-sample workloads (same shapes) when the statistics carry a sample column; empty
+  // otherwise. `layers` then holds the pooled statistics over all samples.
+  std::vector<std::vector<LayerWorkload>> samples;
+};
+
+struct Suite {
+  std::string name;
+  std::string source;       // file it came from
+  std::vector<TaskWorkload> tasks;
+};
+
+}  // namespace leopard::workloads
