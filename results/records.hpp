@@ -1,0 +1,77 @@
+// The records a sweep hands to the result store. Plain values: the store knows nothing of hardware.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace leopard::results {
+
+// Provenance of one sweep run (design.md section 6).
+struct RunInfo {
+  std::string uuid;
+  std::string name;
+  std::string command_line;
+  std::string space_text;       // resolved design space, as text (YAML)
+  std::string suite_text;       // resolved suite description, as text
+  std::string space_hash;       // hex digest of space_text
+  std::string suite_hash;       // hex digest of suite_text
+  std::uint64_t seed = 0;
+  std::string strategy;         // grid | random | nsga2 | ...
+  std::string tool_version;
+  std::string git_revision;
+  std::vector<std::string> axes;        // axis keys in order ("qk.dpus", ...)
+  std::vector<std::string> objectives;  // objective names in order ("latency", ...)
+  std::int64_t shard_index = 0;         // this shard, 0-based
+  std::int64_t shard_count = 1;
+  std::int64_t space_size = 0;          // designs in the full space
+};
+
+// Suite-level metrics of one design (sums or geometric means over the suite's tasks).
+struct SuiteMetrics {
+  double latency_s = 0;
+  double energy_j = 0;           // on-chip + DRAM
+  double energy_onchip_j = 0;
+  double energy_dram_j = 0;
+  double area_mm2 = 0;
+  double power_w = 0;
+  double edp_js = 0;
+  double speedup_geomean = 0;            // vs the baseline on the same suite
+  double energy_reduction_geomean = 0;
+  bool feasible = true;                  // all constraints hold
+  std::string bottleneck;                // most common bottleneck over tasks
+};
+
+struct TaskMetricsRecord {
+  std::string model;
+  std::string task;
+  double cycles = 0;
+  double latency_s = 0;
+  double energy_j = 0;
+  double energy_onchip_j = 0;
+  double energy_dram_j = 0;
+  double speedup = 0;
+  double energy_reduction = 0;
+  std::string bottleneck;        // front_end | back_end | dram
+  double qk_utilization = 0;
+  double vpu_utilization = 0;
+  double dram_utilization = 0;
+};
+
+struct BreakdownRecord {
+  std::string component;         // "qk_compute", "key_buffer", ...
+  double energy_j = 0;
+};
+
+struct DesignRecord {
+  std::int64_t design_index = 0;   // position in the space's enumeration (grid index)
+  std::string design_hash;         // hex digest of the resolved parameters
+  std::vector<std::pair<std::string, std::string>> params;  // axis key -> value text, axis order
+  SuiteMetrics metrics;
+  std::vector<double> objectives;  // minimised objective values, RunInfo::objectives order
+  std::vector<TaskMetricsRecord> tasks;      // may be empty (--task-metrics)
+  std::vector<BreakdownRecord> breakdown;    // may be empty
+};
+
+}  // namespace leopard::results
