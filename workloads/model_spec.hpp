@@ -35,6 +35,14 @@ struct ModelSpec {
   int memory_size = 0;          // MemN2N: sentences in memory (keys per hop)
 };
 
+// ViT tokens: (image_size / patch_size)^2 patches plus the CLS token (references.md); 0 when
+// patch_size is not positive.
+std::int64_t vit_tokens(int image_size, int patch_size);
+
+// Checks a spec's sizes and fills derived defaults (head_dim = hidden / heads, default_seq_len:
+// ViT tokens, MemN2N memory_size, else max_positions). Throws InputError(file, 0, key).
+void validate_model_spec(ModelSpec& spec, const std::string& file);
+
 // Loads and validates a zoo YAML file. Unknown keys and missing required keys are InputErrors
 // naming the file and key.
 ModelSpec load_model_spec(const std::filesystem::path& file);

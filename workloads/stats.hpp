@@ -49,6 +49,23 @@ StatsTable load_stats_csv(const std::filesystem::path& file);
 // larger than the scores a head computes at the row's seq_len. Throws InputError(file, line, field).
 void validate_stats_against_model(const StatsTable& table, const ModelSpec& spec);
 
+// Validates every model named in the table against its zoo entry (find_model); with `model` set
+// (zoo name or YAML path), only that model's rows. An unknown model is InputError(file, line,
+// "model").
+void validate_stats_models(const StatsTable& table, const std::string& model);
+
+// A short summary for `stats check`.
+struct StatsSummary {
+  std::int64_t rows = 0;
+  std::int64_t models = 0;
+  std::int64_t tasks = 0;          // distinct (model, task)
+  int n_bits = 0;
+  bool has_samples = false;
+  double mean_prune_rate = 0;      // mean over rows
+  double mean_pruned_bits = 0;     // mean over rows with pruned scores
+};
+StatsSummary summarize_stats(const StatsTable& table);
+
 // Writes a statistics table (fractions, t1..tN) with the given comment lines at the top.
 void write_stats_csv(const std::filesystem::path& file, const std::vector<std::string>& comments,
                      const StatsTable& table);

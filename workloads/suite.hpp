@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "workloads/model_spec.hpp"
+#include "workloads/stats.hpp"
 #include "workloads/workload.hpp"
 
 namespace leopard::workloads {
@@ -26,6 +28,14 @@ std::vector<std::string> list_suites();
 // layers and attaches the statistics (validated against the model). Throws InputError naming the
 // file, line and field.
 Suite load_suite(const std::string& name_or_path);
+
+// One task: builds the model's graph at seq_len (<= 0: the model's default), extracts its attention
+// layers and attaches the (model, task) rows of `stats`: a head row wins over a layer row ('*');
+// every (layer, head) must be covered, else InputError naming the stats file and the missing
+// layer/head. With a sample column, `samples` holds one workload per sample and `layers` the pooled
+// statistics (mean counts per sample, histogram weighted by pruned counts).
+TaskWorkload build_task_workload(const ModelSpec& spec, const std::string& task,
+                                 std::int64_t seq_len, const StatsTable& stats);
 
 // Keeps the tasks whose "model/task" matches a glob ('*', '?'); an empty glob keeps all.
 // Throws InputError when nothing matches.

@@ -1,19 +1,21 @@
 // Typed errors: message formatting.
 #include "workloads/core/error.hpp"
 
+#include <sstream>
+
 namespace leopard {
 
 std::string format_location(const std::string& file, std::int64_t line, const std::string& field,
                             const std::string& message) {
-  std::string out;
+  std::ostringstream out;
   if (!file.empty()) {
-    out += file;
-    if (line > 0) out += ":" + std::to_string(line);
-    out += ": ";
+    out << file;
+    if (line > 0) out << ':' << line;
+    out << ": ";
   }
-  if (!field.empty()) out += "field '" + field + "': ";
-  out += message;
-  return out;
+  if (!field.empty()) out << "field '" << field << "': ";
+  out << message;
+  return out.str();
 }
 
 InputError::InputError(std::string file, std::int64_t line, std::string field,

@@ -1,0 +1,107 @@
+// SuiteDesignEvaluator: builds the design, validates it, prices it over the suite, and converts the
+// cost model's SuiteCost into the store's SuiteMetrics plus objectives and constraint feasibility.
+#include "dse/suite_design_evaluator.hpp"
+
+#include <algorithm>
+
+#include "workloads/core/error.hpp"
+
+namespace leopard::dse {
+
+namespace {
+
+results::SuiteMetrics to_metrics(const models::SuiteCost& c) {
+  results::SuiteMetrics m;
+  m.latency_s = c.latency_s;
+  m.energy_j = c.energy_j;
+  m.energy_onchip_j = c.energy_onchip_j;
+  m.energy_dram_j = c.energy_dram_j;
+  m.area_mm2 = c.area_mm2;
+  m.power_w = c.power_w;
+  m.edp_js = c.energy_j * c.latency_s;
+  m.speedup_geomean = c.speedup_geomean;
+  m.energy_reduction_geomean = c.energy_reduction_geomean;
+  m.bottleneck = models::to_string(c.bottleneck);
+  return m;
+}
+
+}  // namespace
+
+SuiteDesignEvaluator::SuiteDesignEvaluator(const DesignSpace& space,
+                                           const models::SuiteEvaluator& evaluator,
+                                           bool task_details)
+    : space_(space), evaluator_(evaluator), task_details_(task_details) {
+  for (const auto& task : evaluator.suite().tasks) {
+    for (const auto& layer : task.layers)
+      max_head_dim_ = std::max(max_head_dim_, layer.shape.head_dim);
+  }
+}
+
+Outcome SuiteDesignEvaluator::evaluate(std::int64_t index) const {
+  Outcome out;
+  models::ArchSpec spec;
+  space_.build(index, spec);
+  models::SuiteCost cost;
+  std::vector<results::TaskMetricsRecord> tasks;
+  std::vector<results::BreakdownRecord> breakdown;
+  try {
+    models::validate_arch(spec, max_head_dim_);
+    if (task_details_) {
+      details(index, tasks, breakdown);
+    }
+    cost = evaluator_.evaluate(spec);
+  } catch (const InputError&) {
+    out.status = DesignStatus::kInvalid;
+    return out;
+  }
+  auto& r = out.record;
+  r.design_index = index;
+  r.design_hash = space_.design_hash(index);
+  r.params = space_.params(index);
+  r.metrics = to_metrics(cost);
+  for (const auto& c : space_.constraints()) out.violation += c.violation(r.metrics);
+  r.metrics.feasible = out.violation == 0;
+  out.status = r.metrics.feasible ? DesignStatus::kFeasible : DesignStatus::kInfeasible;
+  r.objectives.reserve(space_.objectives().size());
+  for (const auto& o : space_.objectives()) r.objectives.push_back(o.value(r.metrics));
+  r.tasks = std::move(tasks);
+  r.breakdown = std::move(breakdown);
+  return out;
+}
+
+void SuiteDesignEvaluator::details(std::int64_t index,
+                                   std::vector<results::TaskMetricsRecord>& tasks,
+                                   std::vector<results::BreakdownRecord>& breakdown) const {
+  models::ArchSpec spec;
+  space_.build(index, spec);
+  std::vector<models::TaskCost> costs;
+  evaluator_.evaluate_detailed(spec, costs);
+  tasks.clear();
+  breakdown.clear();
+  std::array<double, models::kNumComponents> energy{};
+  for (const auto& t : costs) {
+    results::TaskMetricsRecord r;
+    r.model = t.model;
+    r.task = t.task;
+    r.cycles = t.cost.cycles;
+    r.latency_s = t.cost.latency_s;
+    r.energy_j = t.cost.energy_pj_total() * 1e-12;
+    r.energy_onchip_j = t.cost.energy_onchip_pj() * 1e-12;
+    r.energy_dram_j = t.cost.energy_dram_pj() * 1e-12;
+    r.speedup = t.speedup;
+    r.energy_reduction = t.energy_reduction;
+    r.bottleneck = models::to_string(t.bottleneck);
+    r.qk_utilization = t.qk_utilization;
+    r.vpu_utilization = t.vpu_utilization;
+    r.dram_utilization = t.dram_utilization;
+    tasks.push_back(std::move(r));
+    for (int c = 0; c < models::kNumComponents; ++c)
+      energy[static_cast<std::size_t>(c)] += t.cost.energy_pj[static_cast<std::size_t>(c)];
+  }
+  for (int c = 0; c < models::kNumComponents; ++c) {
+    breakdown.push_back({models::to_string(static_cast<models::Component>(c)),
+                         energy[static_cast<std::size_t>(c)] * 1e-12});
+  }
+}
+
+}  // namespace leopard::dse

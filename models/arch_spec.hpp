@@ -1,0 +1,92 @@
+// Architecture specification of a LeOPArd-style accelerator (or the bit-parallel baseline): a plain
+// struct parsed and validated once (arch_params.cpp), then priced by a CostModel.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace leopard::models {
+
+struct ArchSpec {
+  std::string name = "custom";
+  int tiles = 2;                    // paper section 3 (2 tiles)
+  double clock_mhz = 800;           // paper: 800 MHz
+  struct Tech {
+    double node_nm = 65;            // paper: TSMC 65 nm GP
+    double vdd = 1.0;               // 65 nm GP nominal supply (assumed; paper silent)
+  } tech;
+  struct Qk {
+    int dpus = 6;                   // QK-DPUs per tile (AE 6, HP 8)
+    int lanes = 64;                 // lanes per unit (paper: 64)
+    int bits = 12;                  // Q/K bits, sign-magnitude (paper: 12)
+    int bits_per_cycle = 2;         // K bits per cycle B (paper: 2); == bits means bit-parallel
+    bool pruning = true;            // threshold pruning of scores
+    bool early_termination = true;  // MSB-first early termination
+  } qk;
+  struct V {
+    int macs = 64;                  // MACs of the x V array (paper: 64)
+    int bits = 16;                  // V and probability bits (paper: 16)
+  } v;
+  struct Buffers {
+    double key_kib = 48;            // Key buffer per tile (paper: 48 KB)
+    double value_kib = 64;          // Value buffer per tile (paper: 64 KB)
+    int port_bits = 128;            // port width per bank (paper: 128)
+  } buffers;
+  struct Fifo {
+    int depth = 512;                // score/index FIFO entries (paper: 24-bit x 512)
+  } fifo;
+  struct Dram {
+    std::string type = "lpddr4";    // lpddr4 | ddr4 | hbm2 | custom
+    double bandwidth_gbps = 12.8;   // GB/s shared by the tiles (references.md, LPDDR4 x32-3200)
+    double pj_per_bit = 8.0;        // references.md (LPDDR4)
+    bool double_buffer = true;      // K/V loads of the next head overlap compute
+  } dram;
+};
+
+using ParamValue = std::variant<double, std::string, bool>;
+
+// Self-documenting description of one architecture key (dotted path).
+struct ParamInfo {
+  std::string key;          // "qk.dpus"
+  std::string type;         // "int", "float", "bool", "enum"
+  std::string unit;         // "", "MHz", "KiB", ...
+  std::string doc;
+  double min = 0;           // numeric bounds (inclusive)
+  double max = 0;
+  std::vector<std::string> choices;   // enum values
+  std::function<ParamValue(const ArchSpec&)> get;
+  std::function<void(ArchSpec&, const ParamValue&)> set;
+};
+
+// All keys, in documentation order.
+const std::vector<ParamInfo>& arch_params();
+// The key's description; throws InputError(file, line, key, "unknown architecture key") with the
+// closest known key suggested.
+const ParamInfo& find_param(const std::string& key, const std::string& file = "",
+                            std::int64_t line = 0);
+// Parses a value for a key (type and range checked); throws InputError naming the key.
+ParamValue parse_param(const ParamInfo& info, const std::string& text, const std::string& file = "",
+                       std::int64_t line = 0);
+std::string param_to_string(const ParamValue& value);
+
+// Applies "key=value" (as given to --set); throws InputError naming the key.
+void apply_override(ArchSpec& spec, const std::string& assignment);
+
+// Preset names in models/presets/, sorted.
+std::vector<std::string> list_presets();
+// A preset name or a YAML file; the file may say `base: PRESET` and override keys (nested maps
+// or dotted keys). Unknown keys are InputErrors naming the file, line and dotted path.
+ArchSpec load_arch(const std::string& name_or_path);
+// Checks relations between keys (a buffer that holds at least one token of the given head dim,
+// ...). Throws InputError naming the key.
+void validate_arch(const ArchSpec& spec, int max_head_dim = 64);
+// Resolved spec as YAML (every key).
+std::string arch_to_yaml(const ArchSpec& spec);
+
+// DRAM presets by type (references.md): sets bandwidth and energy per bit.
+void apply_dram_preset(ArchSpec& spec, const std::string& type);
+
+}  // namespace leopard::models

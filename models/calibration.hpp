@@ -1,0 +1,74 @@
+// Every constant of the cost model, each with its source, in one place. Loaded from
+// models/data/calibration_65nm.yaml (the shipped 65 nm calibration, the output of
+// `leopard-dse calibrate` on the paper's calibration tasks). Energies are per action at the
+// reference node (65 nm, 1.0 V) and are scaled to the design's node by models/tech.hpp.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace leopard::models {
+
+struct Calibration {
+  // --- performance ---
+  // Extra V-PU cycles per surviving score when scores are pruned (index-gathered V rows, sparse
+  // softmax). leopard.md section 5: about 2.4 baseline cycles per surviving score in total.
+  double backend_sparse_cycles = 1.4;
+  // QK-PU cycles per query row outside the dot products. 0: the next q is loaded while the
+  // current row computes (the calibration data shows HP/AE = 8/6 exactly on front-end-bound tasks).
+  double frontend_row_cycles = 0.0;
+  // Weight of the slowest-unit penalty per row (0: units never wait for each other, 1: every row
+  // waits for the expected maximum of the units' sums). Calibrated: the one-row run-ahead lets
+  // units absorb part of the imbalance.
+  double frontend_sync_factor = 1.0;
+  // Global offset between the published average termination bits and the synthesised histograms
+  // (workloads/synthesis.hpp). Only affects synthesised suites.
+  double termination_bit_offset = 2.0;
+
+  // --- energy per action, 65 nm, 1.0 V (pJ) ---
+  double qk_pj_per_lane_bit = 0.0049;   // one q-bit x k-bit partial product incl. adder share
+  double qk_lane_overhead_bits = 0.0;   // per lane per step, in partial-product equivalents
+  double qk_idle_pj_per_unit_cycle = 0; // clock/registers of a waiting QK unit
+  double softmax_pj_per_score = 45;     // LUT exponent, 24-bit accumulate, normalise share
+  double mac_pj = 1.26;                 // one 16x16-bit MAC
+  double fifo_pj_per_op = 0.3;          // one 24-bit FIFO write or read
+  double sram_energy_factor = 1.0;      // memory compiler vs CACTI, energy
+  double energy_scale_qk = 1.0;         // Fig. 11 baseline split fits (published aggregate)
+  double energy_scale_kbuf = 1.0;
+  double energy_scale_softmax = 1.0;
+  double energy_scale_v = 1.0;
+  double energy_scale_vbuf = 1.0;
+  double logic_leakage_mw_per_mm2 = 0;  // static power of logic
+  double sram_leakage_factor = 0.1;     // x CACTI ITRS-HP leakage (GP memory compiler is lower)
+
+  // --- area, 65 nm (mm2) ---
+  double qk_mm2_per_lane_bit = 8.1e-5;  // one q-bit x k-bit lane slice (paper area split)
+  double qk_mm2_per_unit = 0.0;         // fixed per QK unit (margin, compare, index counter)
+  double qk_shared_mm2 = 0.47;          // QK-PU shared logic per tile (q broadcast, FIFOs, control)
+  double mac_mm2 = 0.00755;             // one 16x16 MAC (x V logic share)
+  double softmax_mm2 = 0.419;           // softmax unit per tile (LUT, exponent, divider)
+  double sram_area_factor = 1.43;       // memory compiler vs CACTI, area (references.md ~1.5)
+
+  struct Entry {
+    std::string key;
+    double Calibration::*field;
+    std::string unit;
+    bool calibratable;
+  };
+  static const std::vector<Entry>& entries();
+};
+
+struct CalibrationFile {
+  Calibration values;
+  std::vector<std::pair<std::string, std::string>> sources;  // key -> source text
+};
+
+// The shipped calibration: data_path("models/data/calibration_65nm.yaml").
+std::filesystem::path default_calibration_path();
+// Loads a calibration YAML: `key: {value: V, source: "..."}` per constant; unknown keys are errors;
+// missing keys keep the defaults above.
+CalibrationFile load_calibration(const std::filesystem::path& file);
+std::string calibration_to_yaml(const CalibrationFile& file, const std::string& header);
+
+}  // namespace leopard::models

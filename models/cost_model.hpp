@@ -1,0 +1,94 @@
+// The cost-model seam: a CostModel prices one task on one design. It never searches; the search
+// never knows hardware (style.md). LeopardCostModel covers LeOPArd-style designs and the
+// bit-parallel baseline (a baseline is a LeOPArd spec with pruning off and B = qk.bits).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/arch_spec.hpp"
+#include "models/calibration.hpp"
+#include "models/cost.hpp"
+#include "workloads/workload.hpp"
+
+namespace leopard::models {
+
+constexpr int kMaxBitsPerCycle = 32;
+
+// Design-independent moments of one head's statistics, precomputed once per sweep: for every B,
+// the mean and variance of the steps ceil(b1 / B) taken by a pruned score.
+struct HeadProfile {
+  double prune_rate = 0;
+  int hist_bits = 0;                                  // n of the histogram (0: nothing pruned)
+  std::array<double, kMaxBitsPerCycle + 1> pruned_steps_mean{};  // index B
+  std::array<double, kMaxBitsPerCycle + 1> pruned_steps_var{};
+};
+
+struct LayerProfile {
+  workloads::AttentionLayer shape;
+  double scores_per_head = 0;
+  std::vector<HeadProfile> heads;   // one per head, or a single entry shared by all heads
+};
+
+struct TaskProfile {
+  std::string model;
+  std::string task;
+  std::vector<LayerProfile> layers;
+};
+
+TaskProfile precompute_task(const workloads::TaskWorkload& task);
+
+// Per-design constants derived once from the spec and calibration (energies at the design's node).
+struct DesignConstants {
+  double clock_hz = 0;
+  double qk_pj_per_lane_step = 0;    // one lane, one step of B bits (incl. overhead)
+  double qk_idle_pj = 0;             // one idle unit-cycle
+  double kbuf_read_pj_per_bit = 0;
+  double kbuf_write_pj_per_bit = 0;
+  double vbuf_read_pj_per_bit = 0;
+  double vbuf_write_pj_per_bit = 0;
+  double softmax_pj = 0;
+  double mac_pj = 0;
+  double fifo_pj = 0;
+  double leakage_w = 0;              // whole chip
+  double area_mm2 = 0;
+  std::array<double, 6> area_split{};  // qk, key buffer, value buffer, x V, softmax, other
+  int value_banks = 1;
+};
+DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal);
+
+std::string area_component_name(int i);
+
+class CostModel {
+ public:
+  virtual ~CostModel() = default;
+  // Cost of one task. `onchip_only` drops DRAM time and energy (the paper's methodology).
+  virtual Cost evaluate(const ArchSpec& spec, const DesignConstants& constants,
+                        const TaskProfile& task, bool onchip_only) const = 0;
+  virtual std::string name() const = 0;
+};
+
+class LeopardCostModel : public CostModel {
+ public:
+  explicit LeopardCostModel(Calibration calibration) : cal_(calibration) {}
+  Cost evaluate(const ArchSpec& spec, const DesignConstants& constants, const TaskProfile& task,
+                bool onchip_only) const override;
+  std::string name() const override { return "leopard"; }
+  const Calibration& calibration() const { return cal_; }
+
+ private:
+  Calibration cal_;
+};
+
+// Expected maximum of n i.i.d. standard normals (Blom's approximation), n >= 1.
+double expected_max_std_normal(int n);
+// E[max(X, Y)] of independent normals (Clark 1961).
+double expected_max_normals(double mean_x, double sd_x, double mean_y, double sd_y);
+
+// Fills the TaskCost summary fields (bottleneck, utilisations, roofline) from a Cost.
+TaskCost summarise(const std::string& model, const std::string& task, const Cost& cost,
+                   const ArchSpec& spec, bool onchip_only);
+
+}  // namespace leopard::models

@@ -1,0 +1,389 @@
+// LeOPArd cost model (leopard.md sections 2-5, design.md section 4): bit-serial QK front end with
+// early termination, V-PU back end on surviving scores, pipelined one row ahead, heads over tiles,
+// chunking when a head does not fit the buffers, DRAM traffic against bandwidth.
+#include <algorithm>
+#include <cmath>
+
+#include "models/cost_model.hpp"
+#include "models/sram.hpp"
+#include "models/tech.hpp"
+
+namespace leopard::models {
+
+std::string to_string(Bottleneck b) {
+  switch (b) {
+    case Bottleneck::kFrontEnd: return "front_end";
+    case Bottleneck::kBackEnd: return "back_end";
+    case Bottleneck::kDram: return "dram";
+  }
+  return "?";
+}
+
+std::string to_string(Component c) {
+  static const char* names[] = {"qk_compute", "key_buffer", "softmax",     "v_compute", "value_buffer",
+                                "fifo",       "buffer_fill", "leakage",    "dram"};
+  return names[static_cast<int>(c)];
+}
+
+Actions& Actions::operator+=(const Actions& o) {
+  scores += o.scores;
+  survivors += o.survivors;
+  qk_unit_steps += o.qk_unit_steps;
+  qk_idle_steps += o.qk_idle_steps;
+  k_bits_read += o.k_bits_read;
+  v_bits_read += o.v_bits_read;
+  macs += o.macs;
+  softmax_ops += o.softmax_ops;
+  fifo_ops += o.fifo_ops;
+  sram_bits_written += o.sram_bits_written;
+  dram_bytes += o.dram_bytes;
+  dense_macs += o.dense_macs;
+  return *this;
+}
+
+double Cost::energy_pj_total() const {
+  double t = 0;
+  for (double e : energy_pj) t += e;
+  return t;
+}
+
+Cost& Cost::operator+=(const Cost& o) {
+  cycles += o.cycles;
+  compute_cycles += o.compute_cycles;
+  front_cycles += o.front_cycles;
+  back_cycles += o.back_cycles;
+  stall_cycles += o.stall_cycles;
+  dram_cycles += o.dram_cycles;
+  latency_s += o.latency_s;
+  for (int i = 0; i < kNumComponents; ++i) energy_pj[i] += o.energy_pj[i];
+  actions += o.actions;
+  return *this;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Precomputation (design-independent)
+
+TaskProfile precompute_task(const workloads::TaskWorkload& task) {
+  TaskProfile out;
+  out.model = task.model;
+  out.task = task.task;
+  for (const auto& layer : task.layers) {
+    LayerProfile lp;
+    lp.shape = layer.shape;
+    lp.scores_per_head = layer.shape.scores_per_head();
+    bool all_same = !layer.heads.empty();
+    for (const auto& h : layer.heads) {
+      all_same = all_same && h.n_pruned == layer.heads.front().n_pruned &&
+                 h.n_scores == layer.heads.front().n_scores && h.hist == layer.heads.front().hist;
+    }
+    const std::size_t n = all_same ? 1 : layer.heads.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& st = layer.heads[i];
+      HeadProfile hp;
+      hp.prune_rate = st.prune_rate();
+      hp.hist_bits = st.n_bits();
+      for (int b = 1; b <= kMaxBitsPerCycle; ++b) {
+        double mean = 0, sq = 0;
+        for (int bit = 1; bit <= st.n_bits(); ++bit) {
+          const double steps = std::ceil(static_cast<double>(bit) / b);  // leopard.md sec. 2
+          mean += st.hist[bit - 1] * steps;
+          sq += st.hist[bit - 1] * steps * steps;
+        }
+        hp.pruned_steps_mean[b] = mean;
+        hp.pruned_steps_var[b] = std::max(0.0, sq - mean * mean);
+      }
+      lp.heads.push_back(hp);
+    }
+    out.layers.push_back(std::move(lp));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-design constants
+
+std::string area_component_name(int i) {
+  static const char* names[] = {"qk_logic", "key_buffer", "value_buffer", "v_logic", "softmax",
+                                "other"};
+  return names[i];
+}
+
+DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
+  DesignConstants k;
+  const double e_scale = energy_scale_from_65(spec.tech.node_nm, spec.tech.vdd);
+  const double a_scale = area_scale_from_65(spec.tech.node_nm);
+  k.clock_hz = spec.clock_mhz * 1e6;
+  // QK datapath per lane per step: q-bits x B partial products plus a fixed per-lane overhead
+  // (accumulate, margin, compare), references.md (Horowitz) and the calibrated overhead.
+  k.qk_pj_per_lane_step = cal.qk_pj_per_lane_bit * cal.energy_scale_qk *
+                          (spec.qk.bits * spec.qk.bits_per_cycle + cal.qk_lane_overhead_bits) *
+                          e_scale;
+  k.qk_idle_pj = cal.qk_idle_pj_per_unit_cycle * e_scale;
+  // Key buffer: one bank per QK unit (paper: 6 x 8 KB for 6 units); value buffer: enough banks
+  // of port_bits to feed the MAC array one V row per cycle (paper: 8 x 8 KB, 128-bit ports).
+  k.value_banks = std::max(1, (spec.v.macs * spec.v.bits + spec.buffers.port_bits - 1) /
+                                  spec.buffers.port_bits);
+  const auto& sram = SramTable::shipped();
+  const double key_bank_bytes = spec.buffers.key_kib * 1024.0 / spec.qk.dpus;
+  const double value_bank_bytes = spec.buffers.value_kib * 1024.0 / k.value_banks;
+  const SramBank kb = sram.bank_65nm(key_bank_bytes, spec.buffers.port_bits);
+  const SramBank vb = sram.bank_65nm(value_bank_bytes, spec.buffers.port_bits);
+  k.kbuf_read_pj_per_bit = kb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_kbuf * e_scale;
+  k.kbuf_write_pj_per_bit = kb.write_pj_per_bit * cal.sram_energy_factor * e_scale;
+  k.vbuf_read_pj_per_bit = vb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_vbuf * e_scale;
+  k.vbuf_write_pj_per_bit = vb.write_pj_per_bit * cal.sram_energy_factor * e_scale;
+  const double mac_width_scale = (spec.v.bits / 16.0) * (spec.v.bits / 16.0);  // mult ~ width^2
+  k.mac_pj = cal.mac_pj * cal.energy_scale_v * mac_width_scale * e_scale;
+  k.softmax_pj = cal.softmax_pj_per_score * cal.energy_scale_softmax * e_scale;
+  k.fifo_pj = cal.fifo_pj_per_op * e_scale;
+
+  // Area per tile (65 nm), then node scaling.
+  const double qk_unit = spec.qk.lanes * spec.qk.bits * spec.qk.bits_per_cycle * cal.qk_mm2_per_lane_bit +
+                         cal.qk_mm2_per_unit;
+  const double qk = spec.qk.dpus * qk_unit + cal.qk_shared_mm2;
+  const double key_buf = spec.qk.dpus * kb.area_mm2 * cal.sram_area_factor;
+  const double value_buf = k.value_banks * vb.area_mm2 * cal.sram_area_factor;
+  const double v_logic = spec.v.macs * cal.mac_mm2 * mac_width_scale;
+  const double softmax = cal.softmax_mm2;
+  k.area_split = {qk, key_buf, value_buf, v_logic, softmax, 0.0};
+  double tile = 0;
+  for (double& a : k.area_split) {
+    a *= a_scale * spec.tiles;
+    tile += a;
+  }
+  k.area_mm2 = tile;
+  const double logic_mm2 = (qk + v_logic + softmax) * a_scale * spec.tiles;
+  const double sram_leak_mw = spec.qk.dpus * kb.leakage_mw + k.value_banks * vb.leakage_mw;
+  k.leakage_w = (logic_mm2 * cal.logic_leakage_mw_per_mm2 +
+                 sram_leak_mw * cal.sram_leakage_factor * spec.tiles * e_scale) * 1e-3;
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order statistics
+
+double expected_max_std_normal(int n) {
+  if (n <= 1) return 0.0;
+  // Blom (1958): E[X_(n:n)] ~ Phi^-1((n - 0.375) / (n + 0.25)). Inverse normal by Acklam's
+  // rational approximation would do; a few Newton steps on erfc are simpler and exact enough.
+  const double target = (n - 0.375) / (n + 0.25);
+  double x = 0;
+  for (int it = 0; it < 50; ++it) {
+    const double cdf = 0.5 * std::erfc(-x / std::sqrt(2.0));
+    const double pdf = std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI);
+    const double step = (cdf - target) / pdf;
+    x -= step;
+    if (std::abs(step) < 1e-12) break;
+  }
+  return x;
+}
+
+double expected_max_normals(double mx, double sx, double my, double sy) {
+  const double theta = std::sqrt(sx * sx + sy * sy);
+  if (theta < 1e-12) return std::max(mx, my);
+  const double a = (mx - my) / theta;
+  const double cdf = 0.5 * std::erfc(-a / std::sqrt(2.0));
+  const double pdf = std::exp(-0.5 * a * a) / std::sqrt(2.0 * M_PI);
+  return mx * cdf + my * (1 - cdf) + theta * pdf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+namespace {
+
+struct HeadResult {
+  double compute_cycles = 0;  // this head on one tile
+  double front = 0, back = 0, stall = 0;
+  Actions actions;
+  std::array<double, kNumComponents> energy{};
+};
+
+HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
+                         const LayerProfile& layer, const HeadProfile& head) {
+  HeadResult r;
+  const auto& shape = layer.shape;
+  const double d = shape.head_dim;
+  const double n_units = spec.qk.dpus;
+  const int bits = spec.qk.bits;
+  const int b = std::clamp(spec.qk.bits_per_cycle, 1, kMaxBitsPerCycle);
+  const double passes = std::ceil(d / spec.qk.lanes);
+  const double full_steps = std::ceil(static_cast<double>(bits) / b);
+
+  // Pruning statistics as the design sees them.
+  const double p = spec.qk.pruning ? head.prune_rate : 0.0;
+  const bool early = spec.qk.pruning && spec.qk.early_termination && head.hist_bits > 0;
+  const double mu_pruned = early ? head.pruned_steps_mean[b] : full_steps;
+  const double var_pruned = early ? head.pruned_steps_var[b] : 0.0;
+  const double mu_step = p * mu_pruned + (1 - p) * full_steps;
+  const double sq_step = p * (var_pruned + mu_pruned * mu_pruned) + (1 - p) * full_steps * full_steps;
+  const double var_step = std::max(0.0, sq_step - mu_step * mu_step);
+
+  // Buffers: tokens of this head dim per chunk (design.md section 4).
+  const double key_tokens = std::floor(spec.buffers.key_kib * 8192.0 / (d * bits));
+  const double value_tokens = std::floor(spec.buffers.value_kib * 8192.0 / (d * spec.v.bits));
+  const double chunk_tokens = std::max(1.0, std::min(key_tokens, value_tokens));
+  const double k_len = static_cast<double>(shape.k_len);
+  const double q_len = static_cast<double>(shape.q_len);
+  const double chunks = std::ceil(k_len / chunk_tokens);
+  const double scores = layer.scores_per_head;
+  const double keys_per_row = scores / q_len / chunks;  // average keys per row and chunk
+  const double rows = q_len * chunks;
+
+  // Front end, one row: keys split over the units, each score ceil(b1/B) steps x passes, the row
+  // waits for the slowest unit (expected maximum of the units' sums, Blom + normal sums).
+  const double busy_units = std::max(1.0, std::min(n_units, keys_per_row));
+  const double keys_per_unit = keys_per_row / busy_units;
+  const double front_mean = keys_per_unit * mu_step * passes + cal.frontend_row_cycles;
+  const double front_sd = std::sqrt(keys_per_unit * var_step) * passes;
+  const double front_row =
+      front_mean +
+      cal.frontend_sync_factor * front_sd * expected_max_std_normal(static_cast<int>(busy_units));
+
+  // Back end, one row: surviving scores x cycles per surviving score (one V row over the MAC
+  // array and value banks, plus the calibrated sparse overhead when scores are pruned), plus the
+  // row's normalisation.
+  const double row_pass = std::ceil(d / spec.v.macs);
+  const double per_survivor = row_pass + (spec.qk.pruning ? cal.backend_sparse_cycles : 0.0);
+  const double survivors_row = keys_per_row * (1 - p);
+  const double back_mean = survivors_row * per_survivor + row_pass;
+  const double back_sd = std::sqrt(keys_per_row * p * (1 - p)) * per_survivor;
+
+  // One row ahead: each row costs the larger of the two (expected max of normals), plus the
+  // pipeline fill; partial results of extra chunks are merged on the back end.
+  const double row_time = expected_max_normals(front_row, 0.0, back_mean, back_sd);
+  const double merge = (chunks - 1) * q_len * row_pass;
+  r.compute_cycles = rows * row_time + front_row + back_mean + merge;
+  r.front = rows * front_row;
+  r.back = rows * back_mean + merge;
+  r.stall = rows * std::max(0.0, row_time - front_row);
+
+  // Actions.
+  Actions& a = r.actions;
+  a.scores = scores;
+  a.survivors = scores * (1 - p);
+  a.qk_unit_steps = scores * mu_step * passes;
+  a.qk_idle_steps = std::max(0.0, n_units * r.compute_cycles - a.qk_unit_steps);
+  // The datapaths are fixed-width and not gated per lane: a step drives all lanes and reads a
+  // B-bit slice of a whole lane-width K row; a surviving score reads whole V rows of the MAC
+  // array's width. This is why the paper's baseline energy split is "the same for every
+  // workload" (Fig. 11) whatever the head dim.
+  const double lanes_used = passes * spec.qk.lanes;
+  const double v_width = row_pass * spec.v.macs;
+  a.k_bits_read = scores * mu_step * b * lanes_used;
+  a.v_bits_read = a.survivors * v_width * spec.v.bits;
+  a.macs = a.survivors * v_width;
+  a.softmax_ops = a.survivors;
+  a.fifo_ops = 4 * a.survivors;             // score and index FIFOs, write + read
+  a.sram_bits_written = k_len * d * (bits + spec.v.bits);
+  a.dense_macs = 2 * scores * d;
+  // DRAM: K and V once, Q once per chunk, outputs once, 32-bit partials for extra chunks.
+  a.dram_bytes = k_len * d * (bits + spec.v.bits) / 8.0 + q_len * d * bits / 8.0 * chunks +
+                 q_len * d * spec.v.bits / 8.0 + (chunks - 1) * q_len * d * 4.0 * 2;
+
+  const double lanes_per_step = spec.qk.lanes;
+  r.energy[static_cast<int>(Component::kQkCompute)] =
+      a.qk_unit_steps * lanes_per_step * k.qk_pj_per_lane_step + a.qk_idle_steps * k.qk_idle_pj;
+  r.energy[static_cast<int>(Component::kKeyBuffer)] = a.k_bits_read * k.kbuf_read_pj_per_bit;
+  r.energy[static_cast<int>(Component::kSoftmax)] = a.softmax_ops * k.softmax_pj;
+  r.energy[static_cast<int>(Component::kVCompute)] = a.macs * k.mac_pj;
+  r.energy[static_cast<int>(Component::kValueBuffer)] = a.v_bits_read * k.vbuf_read_pj_per_bit;
+  r.energy[static_cast<int>(Component::kFifo)] = a.fifo_ops * k.fifo_pj;
+  r.energy[static_cast<int>(Component::kBufferFill)] =
+      k_len * d * (bits * k.kbuf_write_pj_per_bit + spec.v.bits * k.vbuf_write_pj_per_bit);
+  return r;
+}
+
+}  // namespace
+
+Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
+                                const TaskProfile& task, bool onchip_only) const {
+  Cost total;
+  const double bytes_per_cycle = spec.dram.bandwidth_gbps * 1e9 / k.clock_hz;
+  for (const auto& layer : task.layers) {
+    const int heads = layer.shape.heads;
+    const int tiles = spec.tiles;
+    Cost lc;
+    double tile_max = 0, dram_bytes = 0, first_load_bytes = 0;
+    if (layer.heads.size() == 1) {
+      const HeadResult h = evaluate_head(spec, k, cal_, layer, layer.heads.front());
+      const double per_tile = std::ceil(static_cast<double>(heads) / tiles);
+      tile_max = per_tile * h.compute_cycles;
+      lc.front_cycles = per_tile * h.front;
+      lc.back_cycles = per_tile * h.back;
+      lc.stall_cycles = per_tile * h.stall;
+      for (int i = 0; i < heads; ++i) lc.actions += h.actions;
+      for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] = h.energy[c] * heads;
+      // Idle QK units of tiles with fewer heads than the busiest are not counted: they are
+      // clock-gated at the end of a layer.
+      first_load_bytes = layer.shape.k_len * layer.shape.head_dim *
+                         (spec.qk.bits + spec.v.bits) / 8.0;
+    } else {
+      // Heads with their own statistics: head h runs on tile h mod T.
+      std::vector<double> tile_cycles(tiles, 0.0), tile_front(tiles, 0.0), tile_back(tiles, 0.0),
+          tile_stall(tiles, 0.0);
+      for (int hd = 0; hd < heads; ++hd) {
+        const HeadResult h = evaluate_head(spec, k, cal_, layer, layer.heads[hd]);
+        tile_cycles[hd % tiles] += h.compute_cycles;
+        tile_front[hd % tiles] += h.front;
+        tile_back[hd % tiles] += h.back;
+        tile_stall[hd % tiles] += h.stall;
+        lc.actions += h.actions;
+        for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] += h.energy[c];
+      }
+      const auto it = std::max_element(tile_cycles.begin(), tile_cycles.end());
+      const auto t = static_cast<std::size_t>(it - tile_cycles.begin());
+      tile_max = *it;
+      lc.front_cycles = tile_front[t];
+      lc.back_cycles = tile_back[t];
+      lc.stall_cycles = tile_stall[t];
+      first_load_bytes = layer.shape.k_len * layer.shape.head_dim *
+                         (spec.qk.bits + spec.v.bits) / 8.0;
+    }
+    dram_bytes = lc.actions.dram_bytes;
+    lc.compute_cycles = tile_max;
+    if (onchip_only) {
+      lc.cycles = tile_max;
+      lc.actions.dram_bytes = 0;
+    } else {
+      lc.dram_cycles = dram_bytes / bytes_per_cycle;
+      const double first_load = std::min(lc.dram_cycles, first_load_bytes / bytes_per_cycle);
+      lc.cycles = spec.dram.double_buffer ? std::max(tile_max, lc.dram_cycles) + first_load
+                                          : tile_max + lc.dram_cycles;
+      lc.energy_pj[static_cast<int>(Component::kDram)] = dram_bytes * 8 * spec.dram.pj_per_bit;
+    }
+    lc.latency_s = lc.cycles / k.clock_hz;
+    lc.energy_pj[static_cast<int>(Component::kLeakage)] = k.leakage_w * lc.latency_s * 1e12;
+    total += lc;
+  }
+  return total;
+}
+
+TaskCost summarise(const std::string& model, const std::string& task, const Cost& cost,
+                   const ArchSpec& spec, bool onchip_only) {
+  TaskCost t;
+  t.model = model;
+  t.task = task;
+  t.cost = cost;
+  const double cycles = std::max(cost.cycles, 1e-12);
+  if (!onchip_only && cost.dram_cycles > cost.compute_cycles) {
+    t.bottleneck = Bottleneck::kDram;
+  } else {
+    t.bottleneck = cost.back_cycles > cost.front_cycles ? Bottleneck::kBackEnd : Bottleneck::kFrontEnd;
+  }
+  const double unit_cycles = static_cast<double>(spec.qk.dpus) * spec.tiles * cost.compute_cycles;
+  t.qk_utilization = unit_cycles > 0 ? cost.actions.qk_unit_steps / unit_cycles : 0;
+  t.vpu_utilization = cost.compute_cycles > 0 ? cost.back_cycles / cost.compute_cycles : 0;
+  t.dram_utilization = onchip_only ? 0 : cost.dram_cycles / cycles;
+  const double dense_ops = 2 * cost.actions.dense_macs;
+  const double bytes = cost.actions.dram_bytes;
+  t.op_intensity = bytes > 0 ? dense_ops / bytes : 0;
+  // Peak: the dense-equivalent rate of the QK units and the MAC array at full speed.
+  const double peak_gops = 2.0 * spec.tiles * spec.v.macs * 2 * spec.clock_mhz * 1e-3;
+  t.attainable_gops = bytes > 0 ? std::min(peak_gops, t.op_intensity * spec.dram.bandwidth_gbps)
+                                : peak_gops;
+  t.achieved_gops = cost.latency_s > 0 ? dense_ops / cost.latency_s * 1e-9 : 0;
+  return t;
+}
+
+}  // namespace leopard::models

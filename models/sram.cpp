@@ -1,0 +1,93 @@
+// CACTI SRAM table loading and log-log interpolation.
+#include "models/sram.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "workloads/core/error.hpp"
+#include "workloads/core/paths.hpp"
+#include "workloads/core/text.hpp"
+
+namespace leopard::models {
+
+SramTable::SramTable(const std::filesystem::path& csv) {
+  std::ifstream in(csv);
+  if (!in) throw InputError(csv.string(), 0, "", "cannot open the SRAM table");
+  std::string line;
+  std::int64_t no = 0;
+  bool header = false;
+  while (std::getline(in, line)) {
+    ++no;
+    if (line.empty() || line[0] == '#') continue;
+    if (!header) {
+      header = true;
+      continue;
+    }
+    const auto f = split_csv_line(line, csv.string(), no);
+    if (f.size() < 10) throw InputError(csv.string(), no, "", "expected 10 fields");
+    const double node = require_double(f[0], csv.string(), no, "tech_nm");
+    if (node != 65) continue;
+    rows_.push_back({require_double(f[1], csv.string(), no, "size_bytes"),
+                     require_double(f[2], csv.string(), no, "width_bits"),
+                     require_double(f[5], csv.string(), no, "read_pJ_per_bit"),
+                     require_double(f[6], csv.string(), no, "write_pJ_per_bit"),
+                     require_double(f[8], csv.string(), no, "leakage_mW"),
+                     require_double(f[9], csv.string(), no, "area_mm2")});
+  }
+  if (rows_.empty()) throw InputError(csv.string(), 0, "", "no 65 nm rows in the SRAM table");
+}
+
+const SramTable& SramTable::shipped() {
+  static const SramTable table(data_path("models/data/sram_cacti7.csv"));
+  return table;
+}
+
+namespace {
+double lerp_log(double x0, double y0, double x1, double y1, double x) {
+  if (x1 == x0) return y0;
+  const double t = (std::log(x) - std::log(x0)) / (std::log(x1) - std::log(x0));
+  return std::exp((1 - t) * std::log(y0) + t * std::log(y1));
+}
+}  // namespace
+
+SramBank SramTable::at_width(double bytes, double width) const {
+  std::vector<const Row*> rs;
+  for (const auto& r : rows_) {
+    if (r.width == width) rs.push_back(&r);
+  }
+  std::sort(rs.begin(), rs.end(), [](auto* a, auto* b) { return a->bytes < b->bytes; });
+  // Bracket (or extrapolate from the two nearest rows at either end).
+  std::size_t i = 0;
+  while (i + 2 < rs.size() && rs[i + 1]->bytes < bytes) ++i;
+  const Row& a = *rs[i];
+  const Row& b = *rs[std::min(i + 1, rs.size() - 1)];
+  SramBank out;
+  out.read_pj_per_bit = lerp_log(a.bytes, a.read_pj_bit, b.bytes, b.read_pj_bit, bytes);
+  out.write_pj_per_bit = lerp_log(a.bytes, a.write_pj_bit, b.bytes, b.write_pj_bit, bytes);
+  out.leakage_mw = lerp_log(a.bytes, a.leak_mw, b.bytes, b.leak_mw, bytes);
+  out.area_mm2 = lerp_log(a.bytes, a.area, b.bytes, b.area, bytes);
+  return out;
+}
+
+SramBank SramTable::bank_65nm(double bytes, double port_bits) const {
+  std::set<double> widths;
+  for (const auto& r : rows_) widths.insert(r.width);
+  const std::vector<double> ws(widths.begin(), widths.end());
+  std::size_t i = 0;
+  while (i + 2 < ws.size() && ws[i + 1] < port_bits) ++i;
+  const double w0 = ws[i];
+  const double w1 = ws[std::min(i + 1, ws.size() - 1)];
+  const SramBank a = at_width(bytes, w0);
+  const SramBank b = at_width(bytes, w1);
+  SramBank out;
+  out.read_pj_per_bit = lerp_log(w0, a.read_pj_per_bit, w1, b.read_pj_per_bit, port_bits);
+  out.write_pj_per_bit = lerp_log(w0, a.write_pj_per_bit, w1, b.write_pj_per_bit, port_bits);
+  out.leakage_mw = lerp_log(w0, a.leakage_mw, w1, b.leakage_mw, port_bits);
+  out.area_mm2 = lerp_log(w0, a.area_mm2, w1, b.area_mm2, port_bits);
+  return out;
+}
+
+}  // namespace leopard::models

@@ -1,0 +1,34 @@
+// SRAM bank energy, leakage and area from the CACTI 7.0 table (models/data/sram_cacti7.csv,
+// references.md), interpolated in log(size) and log(port width); other nodes by tech scaling.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+namespace leopard::models {
+
+struct SramBank {
+  double read_pj_per_bit = 0;
+  double write_pj_per_bit = 0;
+  double leakage_mw = 0;
+  double area_mm2 = 0;
+};
+
+class SramTable {
+ public:
+  // Loads the 65 nm rows of the CACTI CSV. Throws InputError naming the file and line.
+  explicit SramTable(const std::filesystem::path& csv);
+  // The shipped table (data_path("models/data/sram_cacti7.csv")), loaded once.
+  static const SramTable& shipped();
+  // One bank of `bytes` with a `port_bits` port at 65 nm (CACTI values, no compiler factor).
+  SramBank bank_65nm(double bytes, double port_bits) const;
+
+ private:
+  struct Row {
+    double bytes, width, read_pj_bit, write_pj_bit, leak_mw, area;
+  };
+  std::vector<Row> rows_;
+  SramBank at_width(double bytes, double width) const;
+};
+
+}  // namespace leopard::models

@@ -1,0 +1,56 @@
+// Prices one architecture over a whole suite, with everything that does not depend on the design
+// precomputed once (termination steps per B, per-layer sums, the baseline's costs). This is the
+// per-design hot path of a sweep: thread-safe, no allocation in evaluate().
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/arch_spec.hpp"
+#include "models/calibration.hpp"
+#include "models/cost.hpp"
+#include "workloads/workload.hpp"
+
+namespace leopard::models {
+
+struct EvalOptions {
+  bool onchip_only = false;       // the paper's methodology: no DRAM time or energy
+  bool geomean_latency = false;   // suite latency/energy as geometric mean instead of sum
+};
+
+// Suite-level result of one design (sums over tasks unless geomean was asked).
+struct SuiteCost {
+  double latency_s = 0;
+  double energy_j = 0;
+  double energy_onchip_j = 0;
+  double energy_dram_j = 0;
+  double area_mm2 = 0;
+  double power_w = 0;                    // energy / latency over the suite
+  double speedup_geomean = 0;            // vs the baseline on the same suite
+  double energy_reduction_geomean = 0;
+  Bottleneck bottleneck = Bottleneck::kFrontEnd;  // most common over tasks
+};
+
+class SuiteEvaluator {
+ public:
+  // `baseline` is the reference design (usually the `baseline` preset) for speedups.
+  SuiteEvaluator(const workloads::Suite& suite, const ArchSpec& baseline, Calibration calibration,
+                 EvalOptions options);
+  ~SuiteEvaluator();
+  SuiteEvaluator(SuiteEvaluator&&) noexcept;
+
+  SuiteCost evaluate(const ArchSpec& spec) const;
+  // Per-task costs as well (for storing Pareto designs and for `eval`).
+  SuiteCost evaluate_detailed(const ArchSpec& spec, std::vector<TaskCost>& tasks) const;
+
+  const workloads::Suite& suite() const;
+  const std::vector<TaskCost>& baseline_tasks() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace leopard::models

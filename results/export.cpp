@@ -1,0 +1,134 @@
+// CSV / JSON export of a run, written atomically.
+#include "results/export.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "results/query.hpp"
+#include "workloads/core/error.hpp"
+#include "workloads/core/table.hpp"
+
+namespace leopard::results {
+
+namespace {
+
+std::string exact_text(const Cell& cell) {
+  if (std::holds_alternative<std::int64_t>(cell))
+    return std::to_string(std::get<std::int64_t>(cell));
+  if (std::holds_alternative<double>(cell)) {
+    const double v = std::get<double>(cell);
+    return std::isfinite(v) ? fmt::format("{}", v) : "";
+  }
+  if (std::holds_alternative<std::string>(cell)) return std::get<std::string>(cell);
+  return "";
+}
+
+nlohmann::ordered_json json_cell(const Cell& cell) {
+  if (std::holds_alternative<std::int64_t>(cell)) return std::get<std::int64_t>(cell);
+  if (std::holds_alternative<double>(cell)) {
+    const double v = std::get<double>(cell);
+    return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+  }
+  if (std::holds_alternative<std::string>(cell)) return std::get<std::string>(cell);
+  return nullptr;
+}
+
+}  // namespace
+
+ExportFormat parse_export_format(const std::string& text) {
+  if (text == "csv") return ExportFormat::kCsv;
+  if (text == "json") return ExportFormat::kJson;
+  throw InputError("", 0, "--format",
+                   "unknown export format '" + text + "' (expected csv or json)");
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  namespace fs = std::filesystem;
+  const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) {
+    throw InputError(path.string(), 0, "", "the folder " + parent.string() + " does not exist");
+  }
+  if (fs::is_directory(path, ec)) throw InputError(path.string(), 0, "", "is a directory");
+  const fs::path tmp = path.string() + fmt::format(".tmp-{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) {
+      fs::remove(tmp, ec);
+      throw RuntimeError("cannot write " + tmp.string());
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw RuntimeError("cannot rename " + tmp.string() + " to " + path.string());
+  }
+}
+
+std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, ExportFormat format,
+                        const std::filesystem::path& out) {
+  const std::int64_t run = store.resolve_run(run_id);
+  const Table table = designs_table(store, run);
+  std::ostringstream text;
+  if (format == ExportFormat::kCsv) {
+    for (std::size_t c = 0; c < table.columns.size(); ++c) {
+      text << (c ? "," : "") << csv_escape(table.columns[c]);
+    }
+    text << '\n';
+    for (const auto& row : table.rows) {
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        text << (c ? "," : "") << csv_escape(exact_text(row[c]));
+      }
+      text << '\n';
+    }
+  } else {
+    const StoredRun r = store.run(run);
+    nlohmann::ordered_json doc;
+    doc["run"] = {{"run_id", r.id},
+                  {"uuid", r.info.uuid},
+                  {"name", r.info.name},
+                  {"status", to_string(r.status)},
+                  {"strategy", r.info.strategy},
+                  {"seed", r.info.seed},
+                  {"space_hash", r.info.space_hash},
+                  {"suite_hash", r.info.suite_hash},
+                  {"axes", r.info.axes},
+                  {"objectives", r.info.objectives},
+                  {"tool_version", r.info.tool_version},
+                  {"git_revision", r.info.git_revision},
+                  {"command_line", r.info.command_line},
+                  {"started_at", r.started_at},
+                  {"finished_at", r.finished_at}};
+    nlohmann::ordered_json designs = nlohmann::ordered_json::array();
+    for (const auto& row : table.rows) {
+      nlohmann::ordered_json obj = nlohmann::ordered_json::object();
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (table.columns[c] == "objectives") {
+          // Non-finite values become null (JSON has no infinity).
+          nlohmann::ordered_json values = nlohmann::ordered_json::array();
+          for (double v : parse_doubles_json(exact_text(row[c]))) {
+            values.push_back(std::isfinite(v) ? nlohmann::ordered_json(v)
+                                              : nlohmann::ordered_json(nullptr));
+          }
+          obj["objectives"] = std::move(values);
+        } else {
+          obj[table.columns[c]] = json_cell(row[c]);
+        }
+      }
+      designs.push_back(std::move(obj));
+    }
+    doc["designs"] = std::move(designs);
+    text << doc.dump(2) << '\n';
+  }
+  write_file_atomically(out, text.str());
+  return static_cast<std::int64_t>(table.rows.size());
+}
+
+}  // namespace leopard::results

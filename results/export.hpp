@@ -1,0 +1,26 @@
+// Export of a run's designs (parameters expanded, metrics, Pareto flag) to CSV or JSON. The file is
+// written next to its destination under a temporary name and renamed, so it is never half-written.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "results/store.hpp"
+
+namespace leopard::results {
+
+enum class ExportFormat { kCsv, kJson };
+ExportFormat parse_export_format(const std::string& text);  // throws InputError
+
+// Writes every design of the run (default: latest) to `out`. CSV: a header row, then one row per
+// design with doubles at full (round-trip) precision. JSON: {"run": {...provenance...},
+// "designs": [{...}, ...]}. Returns the number of designs written.
+std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, ExportFormat format,
+                        const std::filesystem::path& out);
+
+// Writes `content` to `path` atomically (temporary file in the same folder, then rename).
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace leopard::results

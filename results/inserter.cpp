@@ -1,0 +1,82 @@
+// Prepared inserts of design records.
+#include "results/inserter.hpp"
+
+#include "results/store.hpp"
+
+namespace leopard::results {
+
+DesignInserter::DesignInserter(Db& db)
+    : db_(db),
+      design_(db,
+              "INSERT OR IGNORE INTO designs (run_id, design_index, design_hash, params) "
+              "VALUES (?1, ?2, ?3, ?4)"),
+      metrics_(db,
+               "INSERT INTO metrics (design_id, latency_s, energy_j, energy_onchip_j, "
+               "energy_dram_j, area_mm2, power_w, edp_js, speedup_geomean, "
+               "energy_reduction_geomean, feasible, bottleneck, objectives) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+      task_(db,
+            "INSERT OR REPLACE INTO task_metrics (design_id, model, task, cycles, latency_s, "
+            "energy_j, energy_onchip_j, energy_dram_j, speedup, energy_reduction, bottleneck, "
+            "qk_utilization, vpu_utilization, dram_utilization) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+      breakdown_(db,
+                 "INSERT OR REPLACE INTO breakdown (design_id, component, energy_j) "
+                 "VALUES (?1, ?2, ?3)") {}
+
+bool DesignInserter::insert(std::int64_t run_id, const DesignRecord& r) {
+  design_.reset();
+  design_.bind(1, run_id).bind(2, r.design_index).bind(3, r.design_hash);
+  design_.bind(4, params_json(r.params));
+  design_.run();
+  if (db_.changes() == 0) return false;
+  const std::int64_t design_id = db_.last_insert_rowid();
+  const SuiteMetrics& m = r.metrics;
+  metrics_.reset();
+  metrics_.bind(1, design_id)
+      .bind(2, m.latency_s)
+      .bind(3, m.energy_j)
+      .bind(4, m.energy_onchip_j)
+      .bind(5, m.energy_dram_j)
+      .bind(6, m.area_mm2)
+      .bind(7, m.power_w)
+      .bind(8, m.edp_js)
+      .bind(9, m.speedup_geomean)
+      .bind(10, m.energy_reduction_geomean)
+      .bind(11, std::int64_t{m.feasible ? 1 : 0})
+      .bind(12, m.bottleneck)
+      .bind(13, doubles_json(r.objectives));
+  metrics_.run();
+  if (!r.tasks.empty() || !r.breakdown.empty()) write_details(design_id, r.tasks, r.breakdown);
+  return true;
+}
+
+void DesignInserter::write_details(std::int64_t design_id,
+                                   const std::vector<TaskMetricsRecord>& tasks,
+                                   const std::vector<BreakdownRecord>& breakdown) {
+  for (const TaskMetricsRecord& t : tasks) {
+    task_.reset();
+    task_.bind(1, design_id)
+        .bind(2, t.model)
+        .bind(3, t.task)
+        .bind(4, t.cycles)
+        .bind(5, t.latency_s)
+        .bind(6, t.energy_j)
+        .bind(7, t.energy_onchip_j)
+        .bind(8, t.energy_dram_j)
+        .bind(9, t.speedup)
+        .bind(10, t.energy_reduction)
+        .bind(11, t.bottleneck)
+        .bind(12, t.qk_utilization)
+        .bind(13, t.vpu_utilization)
+        .bind(14, t.dram_utilization);
+    task_.run();
+  }
+  for (const BreakdownRecord& b : breakdown) {
+    breakdown_.reset();
+    breakdown_.bind(1, design_id).bind(2, b.component).bind(3, b.energy_j);
+    breakdown_.run();
+  }
+}
+
+}  // namespace leopard::results

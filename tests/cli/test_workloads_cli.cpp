@@ -1,0 +1,159 @@
+// End-to-end tests of `leopard-dse workloads ...` and `leopard-dse stats check` (exit codes,
+// output).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Run run(const std::string& args) {
+  if (std::getenv("LEOPARD_HOME") == nullptr) setenv("LEOPARD_HOME", LEOPARD_SOURCE_DIR, 1);
+  const std::string cmd = std::string("'") + LEOPARD_BINARY + "' " + args + " 2>&1";
+  Run r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) r.output += buf.data();
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string data(const std::string& relative) {
+  return std::string(LEOPARD_SOURCE_DIR) + "/tests/data/workloads/" + relative;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("workloads list shows the zoo", "[cli][workloads]") {
+  const Run r = run("workloads list");
+  INFO(r.output);
+  CHECK(r.code == 0);
+  for (const char* name : {"bert-base", "bert-large", "albert-xxlarge", "gpt2-large", "vit-base",
+                           "memn2n", "bert-tiny", "gpt2"}) {
+    CHECK(has(r.output, name));
+  }
+  const Run csv = run("workloads list --format csv");
+  CHECK(csv.code == 0);
+  CHECK(csv.output.rfind("model,family,layers,heads,head_dim", 0) == 0);
+}
+
+TEST_CASE("workloads show bert-base: 12 layers x 12 heads, head dim 64", "[cli][workloads]") {
+  const Run r = run("workloads show bert-base --seq-len 128 --format csv");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(has(r.output,
+            "layer,name,heads,head_dim,q_len,k_len,causal,scores_per_head,"
+            "attention_macs\n"));
+  // 2 x 12 heads x 128^2 x 64 = 25165824 attention MACs per layer.
+  for (int l = 0; l < 12; ++l) {
+    CHECK(has(r.output, std::to_string(l) + ",layer" + std::to_string(l) +
+                            ".qk,12,64,128,128,no,16384,25165824\n"));
+  }
+  CHECK_FALSE(has(r.output, "layer12"));
+  const Run table = run("workloads show bert-base");
+  CHECK(table.code == 0);
+  CHECK(has(table.output, "12 attention layers, seq_len 512"));
+  const Run json = run("workloads show gpt2-large --seq-len 1280 --format json");
+  CHECK(json.code == 0);
+  CHECK(has(json.output, "\"causal\": \"yes\""));
+  CHECK(has(json.output, "\"scores_per_head\": 819840"));  // 1280 x 1281 / 2
+}
+
+TEST_CASE("workloads show --dot prints Graphviz; bad model and length exit 2", "[cli][workloads]") {
+  const Run dot = run("workloads show bert-tiny --seq-len 8 --dot");
+  CHECK(dot.code == 0);
+  CHECK(dot.output.rfind("digraph", 0) == 0);
+  CHECK(has(dot.output, "layer1.qk"));
+  const Run bad = run("workloads show bert-enormous");
+  CHECK(bad.code == 2);
+  CHECK(has(bad.output, "bert-enormous"));
+  const Run zero = run("workloads show memn2n --seq-len -3");
+  CHECK(zero.code == 2);
+}
+
+TEST_CASE("workloads import writes a zoo entry", "[cli][workloads]") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("leopard-cli-wl-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream cfg(dir / "config.json");
+    cfg << R"({"model_type": "vit", "hidden_size": 768, "num_hidden_layers": 12,
+              "num_attention_heads": 12, "intermediate_size": 3072, "image_size": 224,
+              "patch_size": 16, "num_channels": 3, "qkv_bias": true})";
+  }
+  const Run out = run("workloads import '" + (dir / "config.json").string() + "' --name my-vit");
+  INFO(out.output);
+  CHECK(out.code == 0);
+  CHECK(has(out.output, "name: my-vit"));
+  CHECK(has(out.output, "family: vit"));
+  const std::string yaml = (dir / "my-vit.yaml").string();
+  const Run file = run("workloads import '" + (dir / "config.json").string() +
+                       "' --name my-vit -o '" + yaml + "'");
+  CHECK(file.code == 0);
+  const Run show = run("workloads show '" + yaml + "' --format csv");
+  CHECK(show.code == 0);
+  CHECK(has(show.output, "0,layer0.qk,12,64,197,197,no,38809,"));
+  std::ofstream(dir / "broken.json") << "{\"model_type\": \"bert\"}";
+  const Run missing = run("workloads import '" + (dir / "broken.json").string() + "'");
+  CHECK(missing.code == 2);
+  CHECK(has(missing.output, "num_hidden_layers"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("stats check accepts a good file", "[cli][stats]") {
+  const Run r = run("stats check '" + data("good_stats.csv") + "'");
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(has(r.output, "rows"));
+  CHECK(has(r.output, "mean_prune_rate"));
+  const Run csv =
+      run("stats check '" + data("good_stats.csv") + "' --model bert-tiny --format csv");
+  CHECK(csv.code == 0);
+  CHECK(has(csv.output, ",5,1,2,6,no,"));
+}
+
+TEST_CASE("stats check rejects bad files with exit 2 naming line and field", "[cli][stats]") {
+  struct Case {
+    const char* file;
+    const char* where;  // "file:line: field 'x'"
+  };
+  const Case cases[] = {
+      {"rate_above_one.csv", "rate_above_one.csv:3: field 'prune_rate'"},
+      {"negative_count.csv", "negative_count.csv:4: field 't2'"},
+      {"histogram_sum.csv", "histogram_sum.csv:3: field 't1..t4'"},
+      {"unknown_layer.csv", "unknown_layer.csv:4: field 'layer'"},
+      {"unknown_head.csv", "unknown_head.csv:3: field 'head'"},
+      {"duplicate_row.csv", "duplicate_row.csv:4: field 'head'"},
+      {"truncated_line.csv", "truncated_line.csv:3: field 't1'"},
+      {"non_numeric.csv", "non_numeric.csv:3: field 'n_scores'"},
+      {"missing_column.csv", "missing_column.csv:2: field 'n_scores'"},
+      {"gap_t_columns.csv", "gap_t_columns.csv:2: field 't3'"},
+      {"header_only.csv", "header_only.csv:2: "},
+      {"empty.csv", "empty.csv: empty file"},
+  };
+  for (const auto& c : cases) {
+    const Run r = run("stats check '" + data(std::string("bad/") + c.file) + "'");
+    INFO(c.file << ": " << r.output);
+    CHECK(r.code == 2);
+    CHECK(has(r.output, c.where));
+  }
+  const Run none = run("stats check /nonexistent/stats.csv");
+  CHECK(none.code == 2);
+}

@@ -1,0 +1,122 @@
+// Schema creation, migration from version 1, and refusal of files that are not ours.
+#include <catch2/catch.hpp>
+
+#include "results/schema.hpp"
+#include "results/store.hpp"
+#include "tests/unit/results/fixtures.hpp"
+#include "workloads/core/error.hpp"
+
+using namespace leopard::results;
+using leopard::InputError;
+using leopard::results::testing::TempDir;
+
+TEST_CASE("a new database gets the current schema, the marker and WAL", "[results][schema]") {
+  TempDir dir;
+  const auto path = dir / "sub/folder/new.db";  // the parent folders are created
+  Store store = Store::open(path, Store::Access::kWrite);
+  CHECK(std::filesystem::exists(path));
+  CHECK(store.schema_version() == current_schema_version());
+  CHECK(current_schema_version() == 2);
+  CHECK(store.db().scalar_int("PRAGMA application_id") == kApplicationId);
+  CHECK(store.db().scalar_int("PRAGMA foreign_keys") == 1);
+  Statement mode(store.db(), "PRAGMA journal_mode");
+  REQUIRE(mode.step());
+  CHECK(mode.column_text(0) == "wal");
+  for (const char* table : {"runs", "designs", "metrics", "task_metrics", "breakdown", "pareto",
+                            "pareto_designs", "design_metrics", "run_summary"}) {
+    Statement s(store.db(), "SELECT count(*) FROM sqlite_schema WHERE name = ?1");
+    s.bind(1, table).step();
+    INFO(table);
+    CHECK(s.column_int(0) == 1);
+  }
+}
+
+TEST_CASE("a version-1 database is migrated in place, keeping its data", "[results][schema]") {
+  TempDir dir;
+  const auto path = dir / "v1.db";
+  {
+    Db db(path, Db::Mode::kReadWriteCreate);
+    migrate(db, 1);
+    REQUIRE(db.scalar_int("PRAGMA user_version") == 1);
+    // No space_size column and no views in version 1.
+    CHECK_THROWS(db.exec("SELECT space_size FROM runs"));
+    CHECK_THROWS(db.exec("SELECT * FROM pareto_designs"));
+    db.exec(
+        "INSERT INTO runs (uuid, name, started_at, status) VALUES ('u1', 'old', '2024', "
+        "'complete');"
+        "INSERT INTO designs (run_id, design_index, design_hash, params) VALUES "
+        "(1, 0, 'h0', '{\"tiles\":4}');"
+        "INSERT INTO metrics (design_id, latency_s, energy_j, area_mm2, feasible, objectives) "
+        "VALUES (1, 0.5, 2.0, 3.0, 1, '[0.5,2.0,3.0]');"
+        "INSERT INTO pareto (run_id, design_id) VALUES (1, 1);");
+  }
+  Store store = Store::open(path, Store::Access::kRead);
+  CHECK(store.schema_version() == 2);
+  const StoredRun run = store.run(1);
+  CHECK(run.info.name == "old");
+  CHECK(run.info.space_size == 0);  // the new column's default
+  CHECK(store.db().scalar_int("SELECT count(*) FROM pareto_designs") == 1);
+  CHECK(store.db().scalar_int("SELECT design_index FROM pareto_designs") == 0);
+  // Migrating again is a no-op.
+  migrate(store.db());
+  CHECK(store.schema_version() == 2);
+}
+
+TEST_CASE("files that are not leopard-dse databases are refused untouched", "[results][schema]") {
+  TempDir dir;
+  SECTION("another SQLite database") {
+    const auto path = dir / "other.db";
+    {
+      Db db(path, Db::Mode::kReadWriteCreate);
+      db.exec("CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('ada');");
+    }
+    const std::string before = testing::read_bytes(path);
+    for (auto access : {Store::Access::kRead, Store::Access::kWrite}) {
+      try {
+        Store::open(path, access);
+        FAIL("opened a foreign database");
+      } catch (const InputError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("not a leopard-dse database"));
+        CHECK_THAT(e.what(), Catch::Contains("other.db"));
+      }
+    }
+    CHECK(testing::read_bytes(path) == before);
+    CHECK_FALSE(std::filesystem::exists(dir / "other.db-wal"));
+  }
+  SECTION("a text file") {
+    const auto path = dir / "notes.db";
+    std::ofstream(path) << "this is not a database, just some text that is long enough to be a "
+                           "header of a file. It has more than one hundred bytes in total, so "
+                           "SQLite reads a full header.\n";
+    const std::string before = testing::read_bytes(path);
+    CHECK_THROWS_WITH(Store::open(path, Store::Access::kWrite),
+                      Catch::Contains("not a leopard-dse database"));
+    CHECK_THROWS_AS(Store::open(path, Store::Access::kRead), InputError);
+    CHECK(testing::read_bytes(path) == before);
+  }
+  SECTION("a missing file is not created when reading") {
+    CHECK_THROWS_WITH(Store::open(dir / "missing.db", Store::Access::kRead),
+                      Catch::Contains("no such database"));
+    CHECK_FALSE(std::filesystem::exists(dir / "missing.db"));
+  }
+  SECTION("an empty file cannot be read") {
+    std::ofstream(dir / "empty.db").flush();
+    CHECK_THROWS_WITH(Store::open(dir / "empty.db", Store::Access::kRead),
+                      Catch::Contains("not a leopard-dse database"));
+  }
+}
+
+TEST_CASE("a newer schema version is refused with a message", "[results][schema]") {
+  TempDir dir;
+  const auto path = dir / "future.db";
+  {
+    Store store = Store::open(path, Store::Access::kWrite);
+    store.db().exec("PRAGMA user_version = 99");
+  }
+  try {
+    Store::open(path, Store::Access::kWrite);
+    FAIL("opened a newer database");
+  } catch (const InputError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("schema version 99 is newer"));
+  }
+}

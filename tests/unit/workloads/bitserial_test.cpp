@@ -1,0 +1,193 @@
+// Tests of the bit-serial QK emulation: the paper's Fig. 3 example, exactness properties against a
+// brute-force bound computed here, and the fast bit-plane GEMM path against the scalar reference.
+#include "workloads/profile/bitserial.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+namespace prof = leopard::workloads::profile;
+
+namespace {
+
+// Independent oracle: the first bit b (1..n) at which P + M < Th, recomputed from the issue's
+// formulas with a different decomposition (value of the unprocessed low bits subtracted).
+int first_bound_violation(const std::vector<std::int32_t>& q, const std::vector<std::int32_t>& k,
+                          std::int64_t th, int n_bits) {
+  for (int b = 1; b <= n_bits; ++b) {
+    const int r = n_bits - b;  // unprocessed magnitude bits after bit b
+    std::int64_t p = 0;
+    std::int64_t c = 0;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      const std::int64_t sk = k[i] < 0 ? -1 : 1;
+      const std::int64_t a = std::llabs(k[i]);
+      const std::int64_t low = a % (std::int64_t{1} << r);
+      if (b > 1) p += q[i] * sk * (a - low);
+      if ((q[i] < 0) == (k[i] < 0)) c += std::llabs(q[i]);
+    }
+    if (p + c * ((std::int64_t{1} << r) - 1) < th) return b;
+  }
+  return 0;
+}
+
+std::int64_t exact_dot(const std::vector<std::int32_t>& q, const std::vector<std::int32_t>& k) {
+  std::int64_t s = 0;
+  for (std::size_t i = 0; i < q.size(); ++i) s += std::int64_t{q[i]} * k[i];
+  return s;
+}
+
+std::vector<std::int32_t> random_matrix(std::mt19937_64& rng, std::size_t n, int n_bits,
+                                        int sparsity_pct = 0) {
+  const auto kmax = static_cast<std::int32_t>(prof::max_magnitude(n_bits));
+  std::uniform_int_distribution<std::int32_t> value(-kmax, kmax);
+  std::uniform_int_distribution<int> pct(0, 99);
+  std::vector<std::int32_t> out(n);
+  for (auto& v : out) v = pct(rng) < sparsity_pct ? 0 : value(rng);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Fig. 3 worked example: 4-bit K, pruned after bit 2", "[bitserial]") {
+  // q = (9, -5, 7, -2); k signs agree on the lanes with q = 9 and q = -5 (C = 14); the top
+  // magnitude bits (weight 4) give P = -5 x -1 x 4 + 7 x -1 x 4 = 20 - 28 = -8 after bit 2.
+  const std::vector<std::int32_t> q{9, -5, 7, -2};
+  const std::vector<std::int32_t> k{3, -5, -6, 1};
+  const std::int64_t th = 40;  // 5 in the paper's fractional units, x 8
+  // After bit 1: P = 0, M = 14 x 7 = 98 (12.25 x 8) >= 40: not pruned yet.
+  CHECK(first_bound_violation(q, k, th, 4) == 2);
+  const prof::Decision d = prof::emulate_score(q.data(), k.data(), 4, th, 4);
+  CHECK(d.pruned);
+  CHECK(d.b1 == 2);  // after bit 2: M = 14 x 3 = 42 (5.25 x 8), P + M = 34 < 40
+  // One below the margin after bit 2 (P + M = 34): Th = 34 survives bit 2 and is decided later.
+  const prof::Decision later = prof::emulate_score(q.data(), k.data(), 4, 34, 4);
+  CHECK(later.pruned);  // exact q.k = 8 < 34
+  CHECK(later.b1 > 2);
+  // Th at or below the exact score (8): survives.
+  CHECK_FALSE(prof::emulate_score(q.data(), k.data(), 4, 8, 4).pruned);
+  CHECK(prof::emulate_score(q.data(), k.data(), 4, 9, 4).pruned);
+}
+
+TEST_CASE("sign handling: zero k is positive, zero q adds nothing to C", "[bitserial]") {
+  // q = (-3), k = (0): signs disagree (k = 0 is positive), C = 0, so P + M = 0 after bit 1.
+  const std::int32_t q[] = {-3};
+  const std::int32_t k[] = {0};
+  CHECK(prof::emulate_score(q, k, 1, 1, 12).b1 == 1);
+  CHECK_FALSE(prof::emulate_score(q, k, 1, 0, 12).pruned);
+  // q = (3), k = (0): signs agree, C = 3, M = 3 x 2047 after bit 1; pruned only at the last bit.
+  const std::int32_t q2[] = {3};
+  CHECK(prof::emulate_score(q2, k, 1, 1, 12).b1 == 12);
+}
+
+TEST_CASE("property: pruned iff exact dot < Th, terminating at the first bound violation",
+          "[bitserial][property]") {
+  std::mt19937_64 rng(12345);
+  for (int n_bits : {2, 4, 8, 12}) {
+    std::uniform_int_distribution<int> dim(1, 40);
+    for (int trial = 0; trial < 3000; ++trial) {
+      const int d = dim(rng);
+      const auto q = random_matrix(rng, static_cast<std::size_t>(d), n_bits, trial % 3 * 20);
+      const auto k = random_matrix(rng, static_cast<std::size_t>(d), n_bits, trial % 2 * 30);
+      const std::int64_t exact = exact_dot(q, k);
+      // Thresholds around the exact value, plus far-away ones.
+      std::uniform_int_distribution<std::int64_t> off(-3, 3);
+      const std::int64_t kmax = prof::max_magnitude(n_bits);
+      const std::int64_t th = trial % 4 == 0 ? exact + off(rng)
+                                             : std::uniform_int_distribution<std::int64_t>(
+                                                   -d * kmax * kmax / 4, d * kmax * kmax / 4)(rng);
+      const prof::Decision dec = prof::emulate_score(q.data(), k.data(), d, th, n_bits);
+      INFO("n_bits " << n_bits << " d " << d << " th " << th << " exact " << exact);
+      REQUIRE(dec.pruned == (exact < th));
+      REQUIRE(dec.b1 == first_bound_violation(q, k, th, n_bits));
+      if (dec.pruned) {
+        REQUIRE(dec.b1 >= 1);
+        REQUIRE(dec.b1 <= n_bits);
+      }
+    }
+  }
+}
+
+TEST_CASE("fast path equals the scalar reference on random heads", "[bitserial][fast]") {
+  std::mt19937_64 rng(777);
+  struct Case {
+    int n_bits;
+    std::int64_t sq, sk;
+    int d;
+    bool causal;
+    int threads, bq, bk;
+  };
+  const std::vector<Case> cases{
+      {12, 37, 53, 16, false, 1, 8, 16},  {12, 64, 64, 64, true, 2, 16, 8},
+      {12, 20, 45, 24, true, 3, 7, 9},    {12, 45, 20, 24, true, 2, 64, 64},
+      {8, 33, 33, 5, false, 4, 5, 6},     {4, 17, 29, 3, true, 1, 3, 4},
+      {16, 30, 30, 32, false, 2, 10, 10}, {2, 11, 13, 7, false, 2, 4, 4},
+      {12, 1, 70, 64, false, 2, 128, 128}};
+  for (const Case& c : cases) {
+    const int h = 3;
+    std::vector<std::vector<std::int32_t>> qs, ks;
+    std::vector<prof::HeadJob> jobs;
+    for (int i = 0; i < h; ++i) {
+      qs.push_back(random_matrix(rng, static_cast<std::size_t>(c.sq * c.d), c.n_bits, 10 * i));
+      ks.push_back(random_matrix(rng, static_cast<std::size_t>(c.sk * c.d), c.n_bits));
+    }
+    const std::int64_t kmax = prof::max_magnitude(c.n_bits);
+    for (int i = 0; i < h; ++i) {
+      // Thresholds that prune a mix: around 0 and around a fraction of the typical magnitude.
+      const std::int64_t th = (i - 1) * kmax * kmax * c.d / 20;
+      jobs.push_back(prof::HeadJob{{qs[static_cast<std::size_t>(i)].data(), c.sq, c.d},
+                                   {ks[static_cast<std::size_t>(i)].data(), c.sk, c.d},
+                                   th});
+    }
+    prof::EmulationOptions opt;
+    opt.n_bits = c.n_bits;
+    opt.causal = c.causal;
+    opt.threads = c.threads;
+    opt.block_q = c.bq;
+    opt.block_k = c.bk;
+    std::int64_t last_done = 0;
+    opt.progress = [&](std::int64_t done, std::int64_t total) {
+      CHECK(done >= last_done);
+      CHECK(done <= total);
+      last_done = done;
+    };
+    const auto fast = prof::emulate_heads(jobs, opt);
+    REQUIRE(fast.size() == jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const auto ref = prof::emulate_head_reference(jobs[i], c.n_bits, c.causal);
+      INFO("case n_bits " << c.n_bits << " sq " << c.sq << " sk " << c.sk << " head " << i);
+      CHECK(ref.n_scores == prof::scores_per_head(c.sq, c.sk, c.causal));
+      CHECK(fast[i].n_scores == ref.n_scores);
+      CHECK(fast[i].n_pruned == ref.n_pruned);
+      CHECK(fast[i].hist == ref.hist);
+    }
+    CHECK(last_done == prof::scores_per_head(c.sq, c.sk, c.causal) * h);
+  }
+}
+
+TEST_CASE("fast path is deterministic across thread counts and block sizes", "[bitserial][fast]") {
+  std::mt19937_64 rng(99);
+  const auto q = random_matrix(rng, 96 * 32, 12);
+  const auto k = random_matrix(rng, 80 * 32, 12);
+  const std::vector<prof::HeadJob> jobs{{{q.data(), 96, 32}, {k.data(), 80, 32}, 0},
+                                        {{q.data(), 96, 32}, {k.data(), 80, 32}, -400000}};
+  prof::EmulationOptions a;
+  a.threads = 1;
+  prof::EmulationOptions b;
+  b.threads = 4;
+  b.block_q = 13;
+  b.block_k = 7;
+  const auto ra = prof::emulate_heads(jobs, a);
+  const auto rb = prof::emulate_heads(jobs, b);
+  CHECK(ra == rb);
+  CHECK(ra[0].n_pruned > 0);
+  CHECK(ra[0].n_pruned < ra[0].n_scores);
+}
+
+TEST_CASE("causal score count", "[bitserial]") {
+  CHECK(prof::scores_per_head(4, 4, true) == 10);
+  CHECK(prof::scores_per_head(4, 4, false) == 16);
+  CHECK(prof::scores_per_head(5, 3, true) == 1 + 2 + 3 + 3 + 3);
+  CHECK(prof::scores_per_head(3, 5, true) == 6);
+}

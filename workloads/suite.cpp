@@ -1,0 +1,292 @@
+// Suite loading: YAML task lists -> TaskWorkloads (model graph shapes plus attached statistics).
+#include "workloads/suite.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "workloads/core/error.hpp"
+#include "workloads/core/paths.hpp"
+#include "workloads/model_graph.hpp"
+#include "workloads/model_spec.hpp"
+#include "workloads/stats.hpp"
+
+namespace leopard::workloads {
+
+std::vector<std::string> list_suites() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(data_path("workloads/suites"), ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
+      names.push_back(entry.path().stem().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool glob_match(const std::string& pattern, const std::string& text) {
+  // Iterative wildcard matching with backtracking to the last '*'.
+  std::size_t p = 0, t = 0, star = std::string::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+Suite filter_suite(const Suite& suite, const std::string& glob) {
+  if (glob.empty()) return suite;
+  Suite out;
+  out.name = suite.name;
+  out.source = suite.source;
+  for (const auto& task : suite.tasks) {
+    if (glob_match(glob, task.model + "/" + task.task)) out.tasks.push_back(task);
+  }
+  if (out.tasks.empty()) {
+    throw InputError("", 0, "--task",
+                     "no task of suite '" + suite.name + "' matches '" + glob +
+                         "' (tasks are named model/task, e.g. bert-base/SST-2)");
+  }
+  return out;
+}
+
+namespace {
+
+std::int64_t line_of(const YAML::Node& node) {
+  const auto mark = node.Mark();
+  return mark.line >= 0 ? mark.line + 1 : 0;
+}
+
+// Per-(layer, head) statistics of one task (or one sample): head rows win over layer rows ('*').
+std::vector<LayerWorkload> attach(const std::vector<AttentionLayer>& shapes,
+                                  const std::vector<const StatsRow*>& rows,
+                                  const std::string& stats_file, const std::string& what) {
+  std::vector<LayerWorkload> layers;
+  std::vector<std::vector<bool>> have;
+  for (const auto& shape : shapes) {
+    layers.push_back({shape, std::vector<TerminationStats>(static_cast<std::size_t>(shape.heads))});
+    have.emplace_back(static_cast<std::size_t>(shape.heads), false);
+  }
+  for (int pass = 0; pass < 2; ++pass) {  // pass 0: layer rows, pass 1: head rows (they win)
+    for (const StatsRow* row : rows) {
+      if ((row->head < 0) != (pass == 0)) continue;
+      const auto l = static_cast<std::size_t>(row->layer);
+      if (l >= layers.size()) {
+        throw InputError(stats_file, row->line, "layer",
+                         "unknown layer " + std::to_string(row->layer) + " for " + what);
+      }
+      auto& heads = layers[l].heads;
+      if (row->head >= static_cast<int>(heads.size())) {
+        throw InputError(stats_file, row->line, "head",
+                         "unknown head " + std::to_string(row->head) + " for " + what);
+      }
+      const std::size_t first = row->head < 0 ? 0 : static_cast<std::size_t>(row->head);
+      const std::size_t last = row->head < 0 ? heads.size() : first + 1;
+      for (std::size_t h = first; h < last; ++h) {
+        heads[h] = row->stats;
+        have[l][h] = true;
+      }
+    }
+  }
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    for (std::size_t h = 0; h < have[l].size(); ++h) {
+      if (!have[l][h]) {
+        throw InputError(stats_file, 0,
+                         "layer " + std::to_string(l) + ", head " + std::to_string(h),
+                         "no statistics for " + what + " layer " + std::to_string(l) + " head " +
+                             std::to_string(h) + " (neither a head row nor a layer row '*')");
+      }
+    }
+  }
+  return layers;
+}
+
+// Pools per-sample statistics: the mean scores and pruned scores per sample, and the histogram
+// weighted by each sample's pruned count (so the pooled rate is total pruned / total scores).
+std::vector<LayerWorkload> pool(const std::vector<std::vector<LayerWorkload>>& samples) {
+  std::vector<LayerWorkload> pooled = samples.front();
+  const double n = static_cast<double>(samples.size());
+  for (std::size_t l = 0; l < pooled.size(); ++l) {
+    for (std::size_t h = 0; h < pooled[l].heads.size(); ++h) {
+      TerminationStats sum;
+      std::size_t bits = 0;
+      for (const auto& s : samples) bits = std::max(bits, s[l].heads[h].hist.size());
+      sum.hist.assign(bits, 0.0);
+      for (const auto& s : samples) {
+        const TerminationStats& t = s[l].heads[h];
+        sum.n_scores += t.n_scores;
+        sum.n_pruned += t.n_pruned;
+        for (std::size_t b = 0; b < t.hist.size(); ++b) sum.hist[b] += t.hist[b] * t.n_pruned;
+      }
+      if (sum.n_pruned > 0) {
+        for (double& x : sum.hist) x /= sum.n_pruned;
+      }
+      sum.n_scores /= n;
+      sum.n_pruned /= n;
+      pooled[l].heads[h] = std::move(sum);
+    }
+  }
+  return pooled;
+}
+
+struct TaskEntry {
+  std::string model;
+  std::string task;
+  std::int64_t seq_len = 0;
+  std::string stats;
+  std::int64_t line = 0;
+};
+
+std::vector<TaskEntry> parse_tasks(const YAML::Node& tasks, const std::string& path) {
+  static const std::set<std::string> known = {"model", "task", "seq_len", "stats"};
+  std::vector<TaskEntry> out;
+  for (const auto& node : tasks) {
+    if (!node.IsMap()) throw InputError(path, line_of(node), "tasks", "each task must be a map");
+    TaskEntry e;
+    e.line = line_of(node);
+    for (const auto& item : node) {
+      const std::string key = item.first.Scalar();
+      if (!known.count(key)) throw InputError(path, line_of(item.first), key, "unknown key");
+      if (!item.second.IsScalar())
+        throw InputError(path, line_of(item.second), key, "expected a value");
+    }
+    for (const char* key : {"model", "task", "stats"}) {
+      if (!node[key]) throw InputError(path, e.line, key, "missing required key in task");
+    }
+    e.model = node["model"].Scalar();
+    e.task = node["task"].Scalar();
+    e.stats = node["stats"].Scalar();
+    if (node["seq_len"]) {
+      if (!YAML::convert<std::int64_t>::decode(node["seq_len"], e.seq_len) || e.seq_len <= 0) {
+        throw InputError(path, line_of(node["seq_len"]), "seq_len",
+                         "expected a positive integer, got '" + node["seq_len"].Scalar() + "'");
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+TaskWorkload build_task_workload(const ModelSpec& spec, const std::string& task,
+                                 std::int64_t seq_len, const StatsTable& stats) {
+  if (seq_len <= 0) seq_len = spec.default_seq_len;
+  const auto shapes = build_graph(spec, seq_len).attention_layers();
+  const std::string what = "model '" + spec.name + "' task '" + task + "'";
+  std::map<int, std::vector<const StatsRow*>> by_sample;
+  for (const auto& row : stats.rows) {
+    if (row.model != spec.name || row.task != task) continue;
+    if (row.seq_len != seq_len) {
+      throw InputError(stats.file, row.line, "seq_len",
+                       "row has seq_len " + std::to_string(row.seq_len) + " but " + what +
+                           " runs at " + std::to_string(seq_len));
+    }
+    by_sample[row.sample].push_back(&row);
+  }
+  if (by_sample.empty()) {
+    throw InputError(stats.file, 0, "layer 0, head 0",
+                     "no statistics for " + what + " (no row with this model and task)");
+  }
+  TaskWorkload w;
+  w.model = spec.name;
+  w.task = task;
+  w.seq_len = seq_len;
+  if (!stats.has_samples) {
+    w.layers = attach(shapes, by_sample.begin()->second, stats.file, what);
+    return w;
+  }
+  for (const auto& [sample, rows] : by_sample) {
+    w.samples.push_back(
+        attach(shapes, rows, stats.file, what + " sample " + std::to_string(sample)));
+  }
+  w.layers = pool(w.samples);
+  return w;
+}
+
+Suite load_suite(const std::string& name_or_path) {
+  std::filesystem::path file = name_or_path;
+  std::error_code ec;
+  const auto shipped = data_path("workloads/suites") / (name_or_path + ".yaml");
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
+                               name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+  if (!looks_like_path && std::filesystem::is_regular_file(shipped, ec)) {
+    file = shipped;
+  } else if (!std::filesystem::is_regular_file(file, ec)) {
+    std::string known;
+    for (const auto& n : list_suites()) known += (known.empty() ? "" : ", ") + n;
+    throw InputError("", 0, "suite",
+                     "unknown suite '" + name_or_path + "': not a shipped suite (" + known +
+                         ") nor a YAML file");
+  }
+  const std::string path = file.string();
+  YAML::Node root;
+  try {
+    root = YAML::Load(read_text_file(file));
+  } catch (const YAML::Exception& e) {
+    throw InputError(path, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "invalid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) throw InputError(path, 0, "", "expected a YAML mapping (name, tasks)");
+  for (const auto& item : root) {
+    const std::string key = item.first.Scalar();
+    if (key != "name" && key != "description" && key != "tasks") {
+      throw InputError(path, line_of(item.first), key, "unknown key");
+    }
+  }
+  if (!root["name"] || !root["name"].IsScalar())
+    throw InputError(path, 0, "name", "missing required key");
+  if (!root["tasks"] || !root["tasks"].IsSequence() || root["tasks"].size() == 0) {
+    throw InputError(path, root["tasks"] ? line_of(root["tasks"]) : 0, "tasks",
+                     "missing or empty list of tasks");
+  }
+  const auto base = file.parent_path();
+  auto resolve = [&base](const std::string& p) {
+    const std::filesystem::path fp(p);
+    return fp.is_absolute() ? fp : base / fp;
+  };
+
+  Suite suite;
+  suite.name = root["name"].Scalar();
+  suite.source = path;
+  std::map<std::string, ModelSpec> models;
+  std::map<std::string, StatsTable> tables;
+  std::set<std::pair<std::string, std::string>> validated;
+  for (const auto& e : parse_tasks(root["tasks"], path)) {
+    const bool model_is_path = e.model.find('/') != std::string::npos ||
+                               e.model.ends_with(".yaml") || e.model.ends_with(".yml");
+    const std::string model_ref = model_is_path ? resolve(e.model).string() : e.model;
+    auto m = models.find(model_ref);
+    if (m == models.end()) {
+      try {
+        m = models.emplace(model_ref, find_model(model_ref)).first;
+      } catch (const InputError& err) {
+        if (!err.file().empty()) throw;
+        throw InputError(path, e.line, "model", err.message());
+      }
+    }
+    const std::string stats_path = resolve(e.stats).string();
+    auto t = tables.find(stats_path);
+    if (t == tables.end()) t = tables.emplace(stats_path, load_stats_csv(stats_path)).first;
+    if (validated.insert({stats_path, model_ref}).second) {
+      validate_stats_against_model(t->second, m->second);
+    }
+    suite.tasks.push_back(build_task_workload(m->second, e.task, e.seq_len, t->second));
+  }
+  return suite;
+}
+
+}  // namespace leopard::workloads
