@@ -42,6 +42,7 @@ struct Actions {
   double dense_macs = 0;        // attention MACs of the dense computation (QK^T + PV)
 
   Actions& operator+=(const Actions& o);
+  Actions& operator*=(double n);
 };
 
 struct Cost {
@@ -60,6 +61,8 @@ struct Cost {
   double energy_onchip_pj() const { return energy_pj_total() - energy_dram_pj(); }
   // Sequential composition: latencies and energies add.
   Cost& operator+=(const Cost& o);
+  // n identical copies run one after the other.
+  Cost& operator*=(double n);
 };
 
 // Cost of one task with its comparison to the baseline.

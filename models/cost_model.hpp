@@ -30,6 +30,7 @@ struct LayerProfile {
   workloads::AttentionLayer shape;
   double scores_per_head = 0;
   std::vector<HeadProfile> heads;   // one per head, or a single entry shared by all heads
+  int repeat = 1;                   // identical consecutive layers merged into one profile
 };
 
 struct TaskProfile {

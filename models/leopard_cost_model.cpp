@@ -41,6 +41,24 @@ Actions& Actions::operator+=(const Actions& o) {
   return *this;
 }
 
+Actions& Actions::operator*=(double n) {
+  for (double* v : {&scores, &survivors, &qk_unit_steps, &qk_idle_steps, &k_bits_read, &v_bits_read,
+                    &macs, &softmax_ops, &fifo_ops, &sram_bits_written, &dram_bytes, &dense_macs}) {
+    *v *= n;
+  }
+  return *this;
+}
+
+Cost& Cost::operator*=(double n) {
+  for (double* v : {&cycles, &compute_cycles, &front_cycles, &back_cycles, &stall_cycles,
+                    &dram_cycles, &latency_s}) {
+    *v *= n;
+  }
+  for (double& e : energy_pj) e *= n;
+  actions *= n;
+  return *this;
+}
+
 double Cost::energy_pj_total() const {
   double t = 0;
   for (double e : energy_pj) t += e;
@@ -62,6 +80,27 @@ Cost& Cost::operator+=(const Cost& o) {
 
 // ---------------------------------------------------------------------------------------------
 // Precomputation (design-independent)
+
+namespace {
+
+bool same_heads(const HeadProfile& a, const HeadProfile& b) {
+  return a.prune_rate == b.prune_rate && a.hist_bits == b.hist_bits &&
+         a.pruned_steps_mean == b.pruned_steps_mean && a.pruned_steps_var == b.pruned_steps_var;
+}
+
+bool same_layer(const LayerProfile& a, const LayerProfile& b) {
+  if (a.shape.heads != b.shape.heads || a.shape.head_dim != b.shape.head_dim ||
+      a.shape.q_len != b.shape.q_len || a.shape.k_len != b.shape.k_len ||
+      a.shape.causal != b.shape.causal || a.heads.size() != b.heads.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.heads.size(); ++i) {
+    if (!same_heads(a.heads[i], b.heads[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 TaskProfile precompute_task(const workloads::TaskWorkload& task) {
   TaskProfile out;
@@ -94,7 +133,14 @@ TaskProfile precompute_task(const workloads::TaskWorkload& task) {
       }
       lp.heads.push_back(hp);
     }
-    out.layers.push_back(std::move(lp));
+    // Identical consecutive layers (same shape and statistics, e.g. layer-level statistics of a
+    // uniform model) are priced once and counted `repeat` times: the hot path then does one
+    // layer's work per distinct layer.
+    if (!out.layers.empty() && same_layer(out.layers.back(), lp)) {
+      ++out.layers.back().repeat;
+    } else {
+      out.layers.push_back(std::move(lp));
+    }
   }
   return out;
 }
@@ -162,20 +208,35 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
 // ---------------------------------------------------------------------------------------------
 // Order statistics
 
-double expected_max_std_normal(int n) {
-  if (n <= 1) return 0.0;
-  // Blom (1958): E[X_(n:n)] ~ Phi^-1((n - 0.375) / (n + 0.25)). Inverse normal by Acklam's
-  // rational approximation would do; a few Newton steps on erfc are simpler and exact enough.
+namespace {
+
+double blom_expected_max(int n) {
+  // Blom (1958): E[X_(n:n)] ~ Phi^-1((n - 0.375) / (n + 0.25)), Phi^-1 by Newton on erfc.
   const double target = (n - 0.375) / (n + 0.25);
   double x = 0;
-  for (int it = 0; it < 50; ++it) {
+  for (int it = 0; it < 60; ++it) {
     const double cdf = 0.5 * std::erfc(-x / std::sqrt(2.0));
     const double pdf = std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI);
     const double step = (cdf - target) / pdf;
     x -= step;
-    if (std::abs(step) < 1e-12) break;
+    if (std::abs(step) < 1e-13) break;
   }
   return x;
+}
+
+constexpr int kMaxTabulatedUnits = 4096;
+
+}  // namespace
+
+double expected_max_std_normal(int n) {
+  if (n <= 1) return 0.0;
+  // Tabulated once (thread-safe static initialisation): the hot path only indexes.
+  static const std::vector<double> table = [] {
+    std::vector<double> t(kMaxTabulatedUnits + 1, 0.0);
+    for (int i = 2; i <= kMaxTabulatedUnits; ++i) t[i] = blom_expected_max(i);
+    return t;
+  }();
+  return n <= kMaxTabulatedUnits ? table[n] : blom_expected_max(n);
 }
 
 double expected_max_normals(double mx, double sx, double my, double sy) {
@@ -354,6 +415,7 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
     }
     lc.latency_s = lc.cycles / k.clock_hz;
     lc.energy_pj[static_cast<int>(Component::kLeakage)] = k.leakage_w * lc.latency_s * 1e12;
+    if (layer.repeat != 1) lc *= layer.repeat;
     total += lc;
   }
   return total;

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <map>
-#include <set>
 
 #include "workloads/core/error.hpp"
 #include "workloads/core/paths.hpp"
@@ -38,6 +36,22 @@ SramTable::SramTable(const std::filesystem::path& csv) {
                      require_double(f[9], csv.string(), no, "area_mm2")});
   }
   if (rows_.empty()) throw InputError(csv.string(), 0, "", "no 65 nm rows in the SRAM table");
+  // Index once so that lookups (on the per-design path) allocate nothing.
+  std::sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) {
+    return a.width != b.width ? a.width < b.width : a.bytes < b.bytes;
+  });
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    if (i == 0 || rows_[i].width != rows_[i - 1].width) {
+      widths_.push_back(rows_[i].width);
+      width_begin_.push_back(i);
+    }
+  }
+  width_begin_.push_back(rows_.size());
+  for (std::size_t w = 0; w < widths_.size(); ++w) {
+    if (width_begin_[w + 1] - width_begin_[w] < 2) {
+      throw InputError(csv.string(), 0, "", "each port width needs at least two sizes");
+    }
+  }
 }
 
 const SramTable& SramTable::shipped() {
@@ -53,17 +67,14 @@ double lerp_log(double x0, double y0, double x1, double y1, double x) {
 }
 }  // namespace
 
-SramBank SramTable::at_width(double bytes, double width) const {
-  std::vector<const Row*> rs;
-  for (const auto& r : rows_) {
-    if (r.width == width) rs.push_back(&r);
-  }
-  std::sort(rs.begin(), rs.end(), [](auto* a, auto* b) { return a->bytes < b->bytes; });
+SramBank SramTable::at_width(std::size_t w, double bytes) const {
   // Bracket (or extrapolate from the two nearest rows at either end).
-  std::size_t i = 0;
-  while (i + 2 < rs.size() && rs[i + 1]->bytes < bytes) ++i;
-  const Row& a = *rs[i];
-  const Row& b = *rs[std::min(i + 1, rs.size() - 1)];
+  const std::size_t first = width_begin_[w];
+  const std::size_t last = width_begin_[w + 1] - 1;
+  std::size_t i = first;
+  while (i + 1 < last && rows_[i + 1].bytes < bytes) ++i;
+  const Row& a = rows_[i];
+  const Row& b = rows_[i + 1];
   SramBank out;
   out.read_pj_per_bit = lerp_log(a.bytes, a.read_pj_bit, b.bytes, b.read_pj_bit, bytes);
   out.write_pj_per_bit = lerp_log(a.bytes, a.write_pj_bit, b.bytes, b.write_pj_bit, bytes);
@@ -73,15 +84,13 @@ SramBank SramTable::at_width(double bytes, double width) const {
 }
 
 SramBank SramTable::bank_65nm(double bytes, double port_bits) const {
-  std::set<double> widths;
-  for (const auto& r : rows_) widths.insert(r.width);
-  const std::vector<double> ws(widths.begin(), widths.end());
   std::size_t i = 0;
-  while (i + 2 < ws.size() && ws[i + 1] < port_bits) ++i;
-  const double w0 = ws[i];
-  const double w1 = ws[std::min(i + 1, ws.size() - 1)];
-  const SramBank a = at_width(bytes, w0);
-  const SramBank b = at_width(bytes, w1);
+  while (i + 2 < widths_.size() && widths_[i + 1] < port_bits) ++i;
+  const std::size_t j = std::min(i + 1, widths_.size() - 1);
+  const double w0 = widths_[i];
+  const double w1 = widths_[j];
+  const SramBank a = at_width(i, bytes);
+  const SramBank b = at_width(j, bytes);
   SramBank out;
   out.read_pj_per_bit = lerp_log(w0, a.read_pj_per_bit, w1, b.read_pj_per_bit, port_bits);
   out.write_pj_per_bit = lerp_log(w0, a.write_pj_per_bit, w1, b.write_pj_per_bit, port_bits);

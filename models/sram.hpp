@@ -27,8 +27,10 @@ class SramTable {
   struct Row {
     double bytes, width, read_pj_bit, write_pj_bit, leak_mw, area;
   };
-  std::vector<Row> rows_;
-  SramBank at_width(double bytes, double width) const;
+  std::vector<Row> rows_;                    // sorted by (width, bytes)
+  std::vector<double> widths_;               // distinct widths, ascending
+  std::vector<std::size_t> width_begin_;     // rows_ index where each width starts (+ end)
+  SramBank at_width(std::size_t w, double bytes) const;
 };
 
 }  // namespace leopard::models

@@ -52,13 +52,17 @@ fi
 work=$(mktemp -d /tmp/leopard-slurm.XXXXXX)
 started_pids=()
 cleanup() {
-  local pid
+  local pid watchdog
   for pid in "${started_pids[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
   for pid in "${started_pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    # Reap our own daemon (no zombie left behind); SIGKILL it if it ignores SIGTERM for 5 s.
+    (sleep 5 && kill -9 "$pid" 2>/dev/null) &
+    watchdog=$!
+    wait "$pid" 2>/dev/null || true
+    kill "$watchdog" 2>/dev/null || true
+    wait "$watchdog" 2>/dev/null || true
   done
   if [ -n "${KEEP_SLURM_TEST:-}" ]; then log "kept $work"; else rm -rf "$work"; fi
 }

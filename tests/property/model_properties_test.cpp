@@ -1,0 +1,393 @@
+// Properties of the LeOPArd cost model over random designs and random workloads (fixed seed):
+// the dense limit, monotonicity in DRAM bandwidth and QK units, energy = sum of its parts (and of
+// actions x per-action energies), quadratic attention work in the sequence length, the
+// termination-step mapping ceil(b1 / B) and the order statistics it uses.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+
+#include "models/arch_spec.hpp"
+#include "models/calibration.hpp"
+#include "models/cost_model.hpp"
+#include "workloads/workload.hpp"
+
+namespace {
+
+using namespace leopard::models;
+using leopard::workloads::LayerWorkload;
+using leopard::workloads::TaskWorkload;
+using leopard::workloads::TerminationStats;
+
+constexpr int kTrials = 200;
+
+int pick(std::mt19937_64& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
+double uniform(std::mt19937_64& rng, double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(rng);
+}
+template <typename T, std::size_t N>
+T one_of(std::mt19937_64& rng, const T (&values)[N]) {
+  return values[static_cast<std::size_t>(pick(rng, 0, static_cast<int>(N) - 1))];
+}
+
+ArchSpec random_spec(std::mt19937_64& rng) {
+  ArchSpec s;
+  s.tiles = pick(rng, 1, 4);
+  s.clock_mhz = uniform(rng, 200, 1500);
+  s.qk.dpus = pick(rng, 1, 16);
+  s.qk.lanes = one_of(rng, {16, 32, 64, 128});
+  s.qk.bits = pick(rng, 8, 16);
+  s.qk.bits_per_cycle = pick(rng, 1, s.qk.bits);
+  s.qk.pruning = true;
+  s.qk.early_termination = pick(rng, 0, 1) == 1;
+  s.v.macs = one_of(rng, {16, 32, 64, 128});
+  s.v.bits = one_of(rng, {8, 12, 16});
+  s.buffers.key_kib = one_of(rng, {4.0, 12.0, 48.0, 96.0});
+  s.buffers.value_kib = one_of(rng, {4.0, 16.0, 64.0, 128.0});
+  s.dram.bandwidth_gbps = uniform(rng, 1, 300);
+  s.dram.pj_per_bit = uniform(rng, 2, 20);
+  s.dram.double_buffer = pick(rng, 0, 1) == 1;
+  return s;
+}
+
+TerminationStats random_stats(std::mt19937_64& rng, double n_scores, int n_bits) {
+  TerminationStats st;
+  st.n_scores = n_scores;
+  st.n_pruned = n_scores * uniform(rng, 0.0, 0.98);
+  st.hist.assign(static_cast<std::size_t>(n_bits), 0.0);
+  double sum = 0;
+  for (auto& h : st.hist) {
+    h = uniform(rng, 0, 1) < 0.4 ? 0.0 : uniform(rng, 0, 1);
+    sum += h;
+  }
+  if (sum == 0) {
+    st.hist[0] = 1;
+    sum = 1;
+  }
+  for (auto& h : st.hist) h /= sum;
+  return st;
+}
+
+// seq_len < 0: random. `causal` < 0: random.
+TaskWorkload random_task(std::mt19937_64& rng, std::int64_t seq_len = -1, int causal = -1) {
+  TaskWorkload w;
+  w.model = "random";
+  w.task = "t";
+  const int layers = pick(rng, 1, 3);
+  const std::int64_t s = seq_len > 0 ? seq_len : pick(rng, 4, 700);
+  w.seq_len = s;
+  for (int l = 0; l < layers; ++l) {
+    LayerWorkload lw;
+    lw.shape.index = l;
+    lw.shape.heads = pick(rng, 1, 8);
+    lw.shape.head_dim = one_of(rng, {16, 20, 32, 64, 96, 128});
+    lw.shape.q_len = s;
+    lw.shape.k_len = s;
+    lw.shape.causal = causal < 0 ? pick(rng, 0, 1) == 1 : causal == 1;
+    const int n_bits = 12;
+    if (pick(rng, 0, 1) == 0) {
+      lw.heads.assign(static_cast<std::size_t>(lw.shape.heads),
+                      random_stats(rng, lw.shape.scores_per_head(), n_bits));
+    } else {
+      for (int h = 0; h < lw.shape.heads; ++h) {
+        lw.heads.push_back(random_stats(rng, lw.shape.scores_per_head(), n_bits));
+      }
+    }
+    w.layers.push_back(std::move(lw));
+  }
+  return w;
+}
+
+Calibration shipped() { return load_calibration(default_calibration_path()).values; }
+
+Cost run(const ArchSpec& spec, const Calibration& cal, const TaskProfile& p, bool onchip) {
+  return LeopardCostModel(cal).evaluate(spec, derive_constants(spec, cal), p, onchip);
+}
+
+double total_scores(const TaskWorkload& w) {
+  double s = 0;
+  for (const auto& l : w.layers) s += l.shape.heads * l.shape.scores_per_head();
+  return s;
+}
+
+double ceil_div(double a, double b) { return std::ceil(a / b); }
+
+}  // namespace
+
+TEST_CASE("property: no pruning and no early termination gives the dense work",
+          "[property][models]") {
+  std::mt19937_64 rng(20240611);
+  const Calibration cal = shipped();
+  for (int trial = 0; trial < kTrials; ++trial) {
+    const ArchSpec spec = random_spec(rng);
+    const TaskWorkload w = random_task(rng);
+    const TaskProfile p = precompute_task(w);
+    ArchSpec dense = spec;
+    dense.qk.pruning = false;
+    const Cost c = run(dense, cal, p, true);
+    // Closed forms of the dense computation, layer by layer.
+    double scores = 0, dense_macs = 0, steps = 0, macs = 0;
+    for (const auto& l : w.layers) {
+      const double s = l.shape.heads * l.shape.scores_per_head();
+      scores += s;
+      dense_macs += 2 * s * l.shape.head_dim;  // QK^T + PV, d MACs each
+      steps += s * ceil_div(spec.qk.bits, spec.qk.bits_per_cycle) *
+               ceil_div(l.shape.head_dim, spec.qk.lanes);
+      macs += s * ceil_div(l.shape.head_dim, spec.v.macs) * spec.v.macs;
+    }
+    INFO("trial " << trial);
+    CHECK(c.actions.scores == Approx(scores).epsilon(1e-12));
+    CHECK(c.actions.survivors == Approx(scores).epsilon(1e-12));
+    CHECK(c.actions.dense_macs == Approx(dense_macs).epsilon(1e-12));
+    CHECK(c.actions.qk_unit_steps == Approx(steps).epsilon(1e-12));
+    CHECK(c.actions.macs == Approx(macs).epsilon(1e-12));
+
+    // Pruning on but a workload that prunes nothing, without early termination: the same work.
+    TaskWorkload zero = w;
+    for (auto& l : zero.layers) {
+      for (auto& h : l.heads) h.n_pruned = 0;
+    }
+    ArchSpec no_et = spec;
+    no_et.qk.early_termination = false;
+    const Cost z = run(no_et, cal, precompute_task(zero), true);
+    CHECK(z.actions.survivors == Approx(c.actions.survivors).epsilon(1e-12));
+    CHECK(z.actions.qk_unit_steps == Approx(c.actions.qk_unit_steps).epsilon(1e-12));
+    CHECK(z.actions.k_bits_read == Approx(c.actions.k_bits_read).epsilon(1e-12));
+    CHECK(z.actions.v_bits_read == Approx(c.actions.v_bits_read).epsilon(1e-12));
+    CHECK(z.actions.macs == Approx(c.actions.macs).epsilon(1e-12));
+    CHECK(z.front_cycles == Approx(c.front_cycles).epsilon(1e-12));
+    // And a pruning design never does more front-end work than its dense self.
+    CHECK(run(spec, cal, p, true).actions.qk_unit_steps <= c.actions.qk_unit_steps * (1 + 1e-12));
+  }
+}
+
+TEST_CASE("property: the baseline preset takes one step per score", "[property][models]") {
+  std::mt19937_64 rng(7);
+  Calibration cal = shipped();
+  cal.frontend_row_cycles = 0;  // the closed form below counts only the dot products
+  const ArchSpec base = load_arch("baseline");
+  for (int trial = 0; trial < kTrials; ++trial) {
+    const TaskWorkload w = random_task(rng);
+    const Cost c = run(base, cal, precompute_task(w), true);
+    double steps = 0, front = 0;
+    for (const auto& l : w.layers) {
+      const double passes = ceil_div(l.shape.head_dim, base.qk.lanes);
+      steps += l.shape.heads * l.shape.scores_per_head() * passes;
+      // One unit per tile, heads spread over tiles: the busier tile does ceil(H / T) heads.
+      front += ceil_div(l.shape.heads, base.tiles) * l.shape.scores_per_head() * passes;
+    }
+    INFO("trial " << trial);
+    CHECK(c.actions.qk_unit_steps == Approx(steps).epsilon(1e-12));
+    CHECK(c.front_cycles == Approx(front).epsilon(1e-9));
+    CHECK(c.actions.survivors == Approx(total_scores(w)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("property: more DRAM bandwidth never makes a design slower", "[property][models]") {
+  std::mt19937_64 rng(11);
+  const Calibration cal = shipped();
+  for (int trial = 0; trial < kTrials; ++trial) {
+    ArchSpec spec = random_spec(rng);
+    const TaskProfile p = precompute_task(random_task(rng));
+    double prev_cycles = INFINITY;
+    for (const double bw : {0.5, 2.0, 8.0, 12.8, 25.6, 100.0, 256.0, 1000.0, 1e5}) {
+      spec.dram.bandwidth_gbps = bw;
+      const Cost c = run(spec, cal, p, false);
+      INFO("trial " << trial << " bandwidth " << bw << " double buffer " << spec.dram.double_buffer);
+      CHECK(c.cycles <= prev_cycles * (1 + 1e-12));
+      CHECK(c.cycles >= c.compute_cycles * (1 - 1e-12));  // never faster than the chip
+      prev_cycles = c.cycles;
+    }
+  }
+}
+
+TEST_CASE("property: more QK units never slow the front end", "[property][models]") {
+  std::mt19937_64 rng(13);
+  Calibration cal = shipped();
+  for (const double sync : {cal.frontend_sync_factor, 1.0}) {
+    cal.frontend_sync_factor = sync;
+    for (int trial = 0; trial < kTrials / 2; ++trial) {
+      ArchSpec spec = random_spec(rng);
+      const TaskProfile p = precompute_task(random_task(rng));
+      double prev = INFINITY;
+      for (int units = 1; units <= 24; ++units) {
+        spec.qk.dpus = units;
+        const Cost c = run(spec, cal, p, true);
+        INFO("sync " << sync << " trial " << trial << " units " << units);
+        CHECK(c.front_cycles <= prev * (1 + 1e-9));
+        prev = c.front_cycles;
+      }
+    }
+  }
+}
+
+TEST_CASE("property: energy total is the sum of its components, each actions x energy",
+          "[property][models]") {
+  std::mt19937_64 rng(17);
+  const Calibration cal = shipped();
+  for (int trial = 0; trial < kTrials; ++trial) {
+    const ArchSpec spec = random_spec(rng);
+    const TaskWorkload w = random_task(rng);
+    const DesignConstants k = derive_constants(spec, cal);
+    const Cost c = LeopardCostModel(cal).evaluate(spec, k, precompute_task(w), false);
+    const auto e = [&](Component comp) { return c.energy_pj[static_cast<int>(comp)]; };
+    double sum = 0;
+    for (int i = 0; i < kNumComponents; ++i) {
+      CHECK(c.energy_pj[static_cast<std::size_t>(i)] >= 0);
+      sum += c.energy_pj[static_cast<std::size_t>(i)];
+    }
+    double fill = 0;
+    for (const auto& l : w.layers) {
+      fill += l.shape.heads * static_cast<double>(l.shape.k_len) * l.shape.head_dim *
+              (spec.qk.bits * k.kbuf_write_pj_per_bit + spec.v.bits * k.vbuf_write_pj_per_bit);
+    }
+    const Actions& a = c.actions;
+    INFO("trial " << trial);
+    CHECK(c.energy_pj_total() == Approx(sum).epsilon(1e-12));
+    CHECK(c.energy_onchip_pj() + c.energy_dram_pj() == Approx(sum).epsilon(1e-12));
+    CHECK(e(Component::kQkCompute) ==
+          Approx(a.qk_unit_steps * spec.qk.lanes * k.qk_pj_per_lane_step +
+                 a.qk_idle_steps * k.qk_idle_pj)
+              .epsilon(1e-9));
+    CHECK(e(Component::kKeyBuffer) == Approx(a.k_bits_read * k.kbuf_read_pj_per_bit).epsilon(1e-9));
+    CHECK(e(Component::kSoftmax) == Approx(a.softmax_ops * k.softmax_pj).epsilon(1e-9));
+    CHECK(e(Component::kVCompute) == Approx(a.macs * k.mac_pj).epsilon(1e-9));
+    CHECK(e(Component::kValueBuffer) ==
+          Approx(a.v_bits_read * k.vbuf_read_pj_per_bit).epsilon(1e-9));
+    CHECK(e(Component::kFifo) == Approx(a.fifo_ops * k.fifo_pj).epsilon(1e-9));
+    CHECK(e(Component::kBufferFill) == Approx(fill).epsilon(1e-9));
+    CHECK(e(Component::kLeakage) == Approx(k.leakage_w * c.latency_s * 1e12).epsilon(1e-9));
+    CHECK(e(Component::kDram) == Approx(a.dram_bytes * 8 * spec.dram.pj_per_bit).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("property: costs add up over layers (a task = the sum of its layers)",
+          "[property][models]") {
+  std::mt19937_64 rng(19);
+  const Calibration cal = shipped();
+  for (int trial = 0; trial < kTrials / 4; ++trial) {
+    const ArchSpec spec = random_spec(rng);
+    const TaskWorkload w = random_task(rng);
+    Cost sum;
+    for (const auto& l : w.layers) {
+      TaskWorkload single = w;
+      single.layers = {l};
+      sum += run(spec, cal, precompute_task(single), false);
+    }
+    const Cost all = run(spec, cal, precompute_task(w), false);
+    INFO("trial " << trial);
+    CHECK(all.cycles == Approx(sum.cycles).epsilon(1e-12));
+    CHECK(all.latency_s == Approx(sum.latency_s).epsilon(1e-12));
+    CHECK(all.energy_pj_total() == Approx(sum.energy_pj_total()).epsilon(1e-12));
+    CHECK(all.actions.scores == Approx(sum.actions.scores).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("property: doubling the sequence length quadruples attention work (non-causal)",
+          "[property][models]") {
+  std::mt19937_64 rng(23);
+  const Calibration cal = shipped();
+  for (int trial = 0; trial < kTrials; ++trial) {
+    const ArchSpec spec = random_spec(rng);
+    const std::int64_t s = pick(rng, 2, 400);
+    std::mt19937_64 shape_rng(rng());
+    std::mt19937_64 shape_rng2 = shape_rng;  // same layers, heads, dims and rates
+    const TaskWorkload w1 = random_task(shape_rng, s, 0);
+    const TaskWorkload w2 = random_task(shape_rng2, 2 * s, 0);
+    const Cost c1 = run(spec, cal, precompute_task(w1), true);
+    const Cost c2 = run(spec, cal, precompute_task(w2), true);
+    INFO("trial " << trial << " seq " << s);
+    CHECK(c2.actions.scores == Approx(4 * c1.actions.scores).epsilon(1e-12));
+    CHECK(c2.actions.dense_macs == Approx(4 * c1.actions.dense_macs).epsilon(1e-12));
+    CHECK(c2.actions.survivors == Approx(4 * c1.actions.survivors).epsilon(1e-9));
+    double dense = 0;
+    for (const auto& l : w1.layers) {
+      dense += 2.0 * l.shape.heads * static_cast<double>(s * s) * l.shape.head_dim;
+    }
+    CHECK(c1.actions.dense_macs == Approx(dense).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("property: a pruned score terminating after 2 bits costs 2 steps at B=1, 1 at B=2",
+          "[property][models]") {
+  TaskWorkload w;
+  LayerWorkload l;
+  l.shape.heads = 1;
+  l.shape.head_dim = 64;
+  l.shape.q_len = 8;
+  l.shape.k_len = 8;
+  TerminationStats st;
+  st.n_scores = 64;
+  st.n_pruned = 32;
+  st.hist = std::vector<double>(12, 0.0);
+  st.hist[1] = 1.0;  // every pruned score stops after K bit 2
+  l.heads = {st};
+  w.layers = {l};
+  const HeadProfile h = precompute_task(w).layers.at(0).heads.at(0);
+  CHECK(h.pruned_steps_mean[1] == Approx(2.0));
+  CHECK(h.pruned_steps_mean[2] == Approx(1.0));
+  CHECK(h.pruned_steps_mean[3] == Approx(1.0));
+  CHECK(h.pruned_steps_var[1] == Approx(0.0).margin(1e-12));
+  CHECK(h.prune_rate == Approx(0.5));
+
+  // A mixed histogram: bits 1 / 3 / 12 with 0.25 / 0.5 / 0.25. B = 2: steps 1 / 2 / 6 -> mean
+  // 0.25 + 1 + 1.5 = 2.75, E[s^2] = 0.25 + 2 + 9 = 11.25, variance 11.25 - 7.5625 = 3.6875.
+  // B = 4: steps 1 / 1 / 3 -> mean 1.5.
+  w.layers[0].heads[0].hist = std::vector<double>(12, 0.0);
+  w.layers[0].heads[0].hist[0] = 0.25;
+  w.layers[0].heads[0].hist[2] = 0.5;
+  w.layers[0].heads[0].hist[11] = 0.25;
+  const HeadProfile m = precompute_task(w).layers.at(0).heads.at(0);
+  CHECK(m.pruned_steps_mean[1] == Approx(0.25 + 1.5 + 3));
+  CHECK(m.pruned_steps_mean[2] == Approx(2.75));
+  CHECK(m.pruned_steps_var[2] == Approx(3.6875));
+  CHECK(m.pruned_steps_mean[4] == Approx(1.5));
+  CHECK(m.pruned_steps_mean[12] == Approx(1.0));
+
+  // The whole model agrees: one unit, B = 1 vs B = 2, every score pruned after 2 bits.
+  w.layers[0].heads[0].hist = st.hist;
+  w.layers[0].heads[0].n_pruned = 64;
+  Calibration cal;
+  cal.frontend_row_cycles = 0;
+  ArchSpec spec;
+  spec.tiles = 1;
+  spec.qk.dpus = 1;
+  spec.qk.bits_per_cycle = 1;
+  const TaskProfile p = precompute_task(w);
+  CHECK(run(spec, cal, p, true).actions.qk_unit_steps == Approx(64 * 2));
+  spec.qk.bits_per_cycle = 2;
+  CHECK(run(spec, cal, p, true).actions.qk_unit_steps == Approx(64 * 1));
+}
+
+TEST_CASE("property: order statistics of normals", "[property][models]") {
+  CHECK(expected_max_std_normal(1) == 0.0);
+  // Exact E[max of n N(0,1)]: n = 2: 1/sqrt(pi) = 0.5642, n = 4: 1.0294, n = 10: 1.5388; Blom's
+  // approximation is within 0.03 of these.
+  CHECK(expected_max_std_normal(2) == Approx(0.5642).margin(0.03));
+  CHECK(expected_max_std_normal(4) == Approx(1.0294).margin(0.03));
+  CHECK(expected_max_std_normal(10) == Approx(1.5388).margin(0.03));
+  double prev = expected_max_std_normal(1);
+  for (int n = 2; n <= 256; ++n) {
+    const double v = expected_max_std_normal(n);
+    INFO("n = " << n);
+    CHECK(v > prev);
+    prev = v;
+  }
+  // Clark (exact for two normals): E[max(X, Y)], X, Y ~ N(0, 1) i.i.d. = 1 / sqrt(pi).
+  CHECK(expected_max_normals(0, 1, 0, 1) == Approx(1 / std::sqrt(M_PI)).epsilon(1e-9));
+  // Degenerate: no spread -> the larger mean.
+  CHECK(expected_max_normals(3, 0, 5, 0) == Approx(5));
+  std::mt19937_64 rng(29);
+  for (int trial = 0; trial < 1000; ++trial) {
+    const double mx = uniform(rng, -50, 50), my = uniform(rng, -50, 50);
+    const double sx = uniform(rng, 0, 10), sy = uniform(rng, 0, 10);
+    const double m = expected_max_normals(mx, sx, my, sy);
+    INFO(mx << " " << sx << " " << my << " " << sy);
+    CHECK(m >= mx - 1e-9);
+    CHECK(m >= my - 1e-9);
+    // And at most the larger mean plus E[max] of the spreads: max(X,Y) <= max(mx,my) + |dX|+|dY|.
+    CHECK(m <= std::max(mx, my) + (sx + sy) * std::sqrt(2 / M_PI) + 1e-9);
+  }
+}
