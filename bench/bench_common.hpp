@@ -38,7 +38,7 @@ inline const Fixture& fixture(std::size_t n_designs = 256) {
     x.suite = workloads::load_suite("paper");
     x.cal = models::load_calibration(models::default_calibration_path()).values;
     x.baseline = models::load_arch("baseline");
-    const auto space = dse::DesignSpace::load(workloads::data_path("dse/spaces/wide.yaml"));
+    const auto space = dse::DesignSpace::load(leopard::data_path("dse/spaces/wide.yaml"));
     const int dmax = max_head_dim(x.suite);
     std::mt19937_64 rng(42);
     std::uniform_int_distribution<std::int64_t> pick(0, space.size() - 1);

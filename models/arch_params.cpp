@@ -221,6 +221,9 @@ void apply_yaml(ArchSpec& spec, const YAML::Node& node, const std::string& prefi
       throw InputError(file, line, path, "expected a scalar value");
     }
     const ParamInfo& info = find_param(path, file, line);
+    for (const auto& seen : out) {
+      if (seen.first == &info) throw InputError(file, line, path, "duplicate key (given twice)");
+    }
     out.emplace_back(&info, parse_param(info, kv.second.Scalar(), file, kv.second.Mark().line + 1));
   }
 }

@@ -76,7 +76,8 @@ struct Param {
 const std::vector<std::pair<std::string, Param>>& fit_params() {
   using C = Calibration;
   static const std::vector<std::pair<std::string, Param>> ps = {
-      {"termination_bit_offset", {&C::termination_bit_offset, 0.0, 5.0, 0.05}},
+      {"termination_bit_offset", {&C::termination_bit_offset, -2.0, 5.0, 0.05}},
+      {"synthesis_skew", {&C::synthesis_skew, 0.0, 8.0, 0.1}},
       {"backend_sparse_cycles", {&C::backend_sparse_cycles, 0.0, 4.0, 0.02}},
       {"frontend_sync_factor", {&C::frontend_sync_factor, 0.0, 1.0, 0.02}},
       {"qk_lane_overhead_bits", {&C::qk_lane_overhead_bits, 0.0, 48.0, 0.5}},
@@ -112,7 +113,7 @@ class Problem {
   void evaluate(const Eigen::VectorXd& x, std::vector<TaskCost>& ae, std::vector<TaskCost>& hp,
                 SuiteCost& sa, SuiteCost& sh) const {
     const Calibration cal = apply(x);
-    const auto& hists = histograms(cal.termination_bit_offset);
+    const auto& hists = histograms(cal.termination_bit_offset, cal.synthesis_skew);
     workloads::Suite suite;
     for (std::size_t i = 0; i < in_.suite.size(); ++i) {
       suite.tasks.push_back(workloads::make_paper_workload(in_.suite[i], hists[i]));
@@ -151,18 +152,19 @@ class Problem {
   const std::vector<std::size_t>& index() const { return index_; }
 
  private:
-  // Synthesis depends only on the bit offset: cache it (the Jacobian perturbs other parameters).
-  const std::vector<std::vector<double>>& histograms(double offset) const {
-    auto it = cache_.find(offset);
+  // Synthesis depends only on the bit offset and skew: cache it (the Jacobian perturbs the others).
+  const std::vector<std::vector<double>>& histograms(double offset, double skew) const {
+    const auto key = std::make_pair(offset, skew);
+    auto it = cache_.find(key);
     if (it == cache_.end()) {
-      it = cache_.emplace(offset, workloads::synthesise_paper_histograms(in_.suite, offset)).first;
+      it = cache_.emplace(key, workloads::synthesise_paper_histograms(in_.suite, offset, skew)).first;
     }
     return it->second;
   }
 
   const CalibrateInputs& in_;
   std::vector<std::size_t> index_;
-  mutable std::map<double, std::vector<std::vector<double>>> cache_;
+  mutable std::map<std::pair<double, double>, std::vector<std::vector<double>>> cache_;
 };
 
 }  // namespace

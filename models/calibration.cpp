@@ -18,6 +18,7 @@ const std::vector<Calibration::Entry>& Calibration::entries() {
       {"frontend_row_cycles", &C::frontend_row_cycles, "cycles", false},
       {"frontend_sync_factor", &C::frontend_sync_factor, "", true},
       {"termination_bit_offset", &C::termination_bit_offset, "bits", true},
+      {"synthesis_skew", &C::synthesis_skew, "", true},
       {"qk_pj_per_lane_bit", &C::qk_pj_per_lane_bit, "pJ", false},
       {"qk_lane_overhead_bits", &C::qk_lane_overhead_bits, "bits", true},
       {"qk_idle_pj_per_unit_cycle", &C::qk_idle_pj_per_unit_cycle, "pJ", true},

@@ -25,6 +25,9 @@ struct Calibration {
   // Global offset between the published average termination bits and the synthesised histograms
   // (workloads/synthesis.hpp). Only affects synthesised suites.
   double termination_bit_offset = 2.0;
+  // Relevance skew of the synthetic Q/K population (workloads/synthesis.hpp): how strongly the
+  // termination bits fall as the pruning rate rises. Only affects synthesised suites.
+  double synthesis_skew = 0.0;
 
   // --- energy per action, 65 nm, 1.0 V (pJ) ---
   double qk_pj_per_lane_bit = 0.0049;   // one q-bit x k-bit partial product incl. adder share

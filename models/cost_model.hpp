@@ -88,6 +88,13 @@ double expected_max_std_normal(int n);
 // E[max(X, Y)] of independent normals (Clark 1961).
 double expected_max_normals(double mean_x, double sd_x, double mean_y, double sd_y);
 
+// What limits a task: DRAM when its transfers outlast the compute (never with `onchip_only`),
+// else the busier pipeline half. summarise() uses it; the suite's hot path calls it directly.
+inline Bottleneck bottleneck_of(const Cost& cost, bool onchip_only) {
+  if (!onchip_only && cost.dram_cycles > cost.compute_cycles) return Bottleneck::kDram;
+  return cost.back_cycles > cost.front_cycles ? Bottleneck::kBackEnd : Bottleneck::kFrontEnd;
+}
+
 // Fills the TaskCost summary fields (bottleneck, utilisations, roofline) from a Cost.
 TaskCost summarise(const std::string& model, const std::string& task, const Cost& cost,
                    const ArchSpec& spec, bool onchip_only);

@@ -3,6 +3,7 @@
 // chunking when a head does not fit the buffers, DRAM traffic against bandwidth.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "models/cost_model.hpp"
 #include "models/sram.hpp"
@@ -42,18 +43,29 @@ Actions& Actions::operator+=(const Actions& o) {
 }
 
 Actions& Actions::operator*=(double n) {
-  for (double* v : {&scores, &survivors, &qk_unit_steps, &qk_idle_steps, &k_bits_read, &v_bits_read,
-                    &macs, &softmax_ops, &fifo_ops, &sram_bits_written, &dram_bytes, &dense_macs}) {
-    *v *= n;
-  }
+  scores *= n;
+  survivors *= n;
+  qk_unit_steps *= n;
+  qk_idle_steps *= n;
+  k_bits_read *= n;
+  v_bits_read *= n;
+  macs *= n;
+  softmax_ops *= n;
+  fifo_ops *= n;
+  sram_bits_written *= n;
+  dram_bytes *= n;
+  dense_macs *= n;
   return *this;
 }
 
 Cost& Cost::operator*=(double n) {
-  for (double* v : {&cycles, &compute_cycles, &front_cycles, &back_cycles, &stall_cycles,
-                    &dram_cycles, &latency_s}) {
-    *v *= n;
-  }
+  cycles *= n;
+  compute_cycles *= n;
+  front_cycles *= n;
+  back_cycles *= n;
+  stall_cycles *= n;
+  dram_cycles *= n;
+  latency_s *= n;
   for (double& e : energy_pj) e *= n;
   actions *= n;
   return *this;
@@ -253,6 +265,20 @@ double expected_max_normals(double mx, double sx, double my, double sy) {
 
 namespace {
 
+// acc += x, n times: the same additions in the same order as n successive `acc += x` (so the
+// same bits), with the twelve running sums kept in registers (a hot loop over a layer's heads).
+void add_repeated(Actions& acc, const Actions& x, int n) {
+  constexpr std::size_t kFields = sizeof(Actions) / sizeof(double);
+  static_assert(sizeof(Actions) == kFields * sizeof(double), "Actions holds only doubles");
+  double a[kFields], v[kFields];
+  std::memcpy(a, &acc, sizeof a);
+  std::memcpy(v, &x, sizeof v);
+  for (int i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < kFields; ++j) a[j] += v[j];
+  }
+  std::memcpy(&acc, a, sizeof a);
+}
+
 struct HeadResult {
   double compute_cycles = 0;  // this head on one tile
   double front = 0, back = 0, stall = 0;
@@ -373,7 +399,7 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
       lc.front_cycles = per_tile * h.front;
       lc.back_cycles = per_tile * h.back;
       lc.stall_cycles = per_tile * h.stall;
-      for (int i = 0; i < heads; ++i) lc.actions += h.actions;
+      add_repeated(lc.actions, h.actions, heads);
       for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] = h.energy[c] * heads;
       // Idle QK units of tiles with fewer heads than the busiest are not counted: they are
       // clock-gated at the end of a layer.
@@ -428,11 +454,7 @@ TaskCost summarise(const std::string& model, const std::string& task, const Cost
   t.task = task;
   t.cost = cost;
   const double cycles = std::max(cost.cycles, 1e-12);
-  if (!onchip_only && cost.dram_cycles > cost.compute_cycles) {
-    t.bottleneck = Bottleneck::kDram;
-  } else {
-    t.bottleneck = cost.back_cycles > cost.front_cycles ? Bottleneck::kBackEnd : Bottleneck::kFrontEnd;
-  }
+  t.bottleneck = bottleneck_of(cost, onchip_only);
   const double unit_cycles = static_cast<double>(spec.qk.dpus) * spec.tiles * cost.compute_cycles;
   t.qk_utilization = unit_cycles > 0 ? cost.actions.qk_unit_steps / unit_cycles : 0;
   t.vpu_utilization = cost.compute_cycles > 0 ? cost.back_cycles / cost.compute_cycles : 0;

@@ -2,6 +2,9 @@
 #include "models/sram.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
 #include <cmath>
 #include <fstream>
 
@@ -11,7 +14,11 @@
 
 namespace leopard::models {
 
-SramTable::SramTable(const std::filesystem::path& csv) {
+namespace {
+std::atomic<std::uint64_t> g_next_table_id{1};
+}  // namespace
+
+SramTable::SramTable(const std::filesystem::path& csv) : id_(g_next_table_id.fetch_add(1)) {
   std::ifstream in(csv);
   if (!in) throw InputError(csv.string(), 0, "", "cannot open the SRAM table");
   std::string line;
@@ -84,6 +91,26 @@ SramBank SramTable::at_width(std::size_t w, double bytes) const {
 }
 
 SramBank SramTable::bank_65nm(double bytes, double port_bits) const {
+  // Direct-mapped per-thread memo of exact (table, bytes, port) keys: returns the very values
+  // interpolate() computed, so results are bit-identical with or without it.
+  struct Entry {
+    std::uint64_t table = 0;  // 0: empty (ids start at 1)
+    double bytes = 0, port_bits = 0;
+    SramBank bank;
+  };
+  constexpr int kSlotBits = 6;
+  thread_local std::array<Entry, std::size_t{1} << kSlotBits> memo{};
+  // Multiplicative hashing (the top bits: round sizes have all-zero low mantissa bits).
+  const std::uint64_t key = std::bit_cast<std::uint64_t>(bytes) ^
+                            std::rotl(std::bit_cast<std::uint64_t>(port_bits), 29) ^ id_;
+  Entry& e = memo[(key * 0x9E3779B97F4A7C15ull) >> (64 - kSlotBits)];
+  if (e.table == id_ && e.bytes == bytes && e.port_bits == port_bits) return e.bank;
+  const SramBank bank = interpolate(bytes, port_bits);
+  e = {id_, bytes, port_bits, bank};
+  return bank;
+}
+
+SramBank SramTable::interpolate(double bytes, double port_bits) const {
   std::size_t i = 0;
   while (i + 2 < widths_.size() && widths_[i + 1] < port_bits) ++i;
   const std::size_t j = std::min(i + 1, widths_.size() - 1);

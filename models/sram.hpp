@@ -2,6 +2,7 @@
 // references.md), interpolated in log(size) and log(port width); other nodes by tech scaling.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -21,6 +22,7 @@ class SramTable {
   // The shipped table (data_path("models/data/sram_cacti7.csv")), loaded once.
   static const SramTable& shipped();
   // One bank of `bytes` with a `port_bits` port at 65 nm (CACTI values, no compiler factor).
+  // Memoised per thread (a sweep asks for a few dozen distinct banks): thread-safe, no allocation.
   SramBank bank_65nm(double bytes, double port_bits) const;
 
  private:
@@ -31,6 +33,8 @@ class SramTable {
   std::vector<double> widths_;               // distinct widths, ascending
   std::vector<std::size_t> width_begin_;     // rows_ index where each width starts (+ end)
   SramBank at_width(std::size_t w, double bytes) const;
+  SramBank interpolate(double bytes, double port_bits) const;
+  std::uint64_t id_;                         // unique per table (keys the per-thread memo)
 };
 
 }  // namespace leopard::models

@@ -14,6 +14,7 @@ struct SuiteEvaluator::Impl {
   LeopardCostModel model;
   EvalOptions options;
   std::vector<TaskCost> baseline;
+  std::vector<double> baseline_energy;  // task_energy(baseline[i].cost), computed once
 
   Impl(const workloads::Suite& s, Calibration cal, EvalOptions opt)
       : suite(s), model(cal), options(opt) {}
@@ -31,26 +32,34 @@ struct SuiteEvaluator::Impl {
     const double n = static_cast<double>(profiles.size());
     for (std::size_t i = 0; i < profiles.size(); ++i) {
       const Cost c = model.evaluate(spec, k, profiles[i], options.onchip_only);
-      const double e_pj = task_energy(c);
+      // Hot path: each energy sum once (energy_onchip_pj() is total - dram), the per-task logs
+      // of the geometric means only when asked, and no TaskCost (strings) unless details are.
+      const double total_pj = c.energy_pj_total();
+      const double onchip_pj = total_pj - c.energy_dram_pj();
+      const double e_pj = options.onchip_only ? onchip_pj : total_pj;
       out.latency_s += c.latency_s;
       out.energy_j += e_pj * 1e-12;
-      out.energy_onchip_j += c.energy_onchip_pj() * 1e-12;
+      out.energy_onchip_j += onchip_pj * 1e-12;
       out.energy_dram_j += c.energy_dram_pj() * 1e-12;
-      log_lat += std::log(c.latency_s);
-      log_e += std::log(e_pj * 1e-12);
+      if (options.geomean_latency) {
+        log_lat += std::log(c.latency_s);
+        log_e += std::log(e_pj * 1e-12);
+      }
       if (!baseline.empty()) {
         log_speed += std::log(baseline[i].cost.latency_s / c.latency_s);
-        log_energy += std::log(task_energy(baseline[i].cost) / e_pj);
+        log_energy += std::log(baseline_energy[i] / e_pj);
+      }
+      if (detail == nullptr) {
+        ++votes[static_cast<int>(bottleneck_of(c, options.onchip_only))];
+        continue;
       }
       TaskCost t = summarise(profiles[i].model, profiles[i].task, c, spec, options.onchip_only);
       ++votes[static_cast<int>(t.bottleneck)];
-      if (detail != nullptr) {
-        if (!baseline.empty()) {
-          t.speedup = baseline[i].cost.latency_s / c.latency_s;
-          t.energy_reduction = task_energy(baseline[i].cost) / e_pj;
-        }
-        detail->push_back(std::move(t));
+      if (!baseline.empty()) {
+        t.speedup = baseline[i].cost.latency_s / c.latency_s;
+        t.energy_reduction = baseline_energy[i] / e_pj;
       }
+      detail->push_back(std::move(t));
     }
     out.power_w = out.latency_s > 0 ? out.energy_j / out.latency_s : 0;
     if (options.geomean_latency && n > 0) {
@@ -81,6 +90,7 @@ SuiteEvaluator::SuiteEvaluator(const workloads::Suite& suite, const ArchSpec& ba
     t.energy_reduction = 1;
   }
   impl_->baseline = std::move(base);
+  for (const auto& t : impl_->baseline) impl_->baseline_energy.push_back(impl_->task_energy(t.cost));
 }
 
 SuiteEvaluator::~SuiteEvaluator() = default;

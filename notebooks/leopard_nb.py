@@ -88,6 +88,24 @@ PAPER = {
     "energy_split": {"pruning": 2.1, "early_termination": 1.8},
 }
 
+# INTERIM (until the tool exports the roofline, see the README of the notebooks / the lead's issue):
+# the preset values breakdown.ipynb needs to place eval results on a roofline. They mirror
+# models/presets/*.yaml (tiles, v.macs, clock_mhz) and models/arch_params.cpp (dram.type = lpddr4) and
+# the peak formula of models/leopard_cost_model.cpp (dense-equivalent rate = 2 x tiles x v.macs x 2 x
+# clock). Used only when the eval CSV has no op_intensity / achieved_gops / attainable_gops columns.
+INTERIM_ROOFLINE = {
+    "presets": {"baseline": {"tiles": 2, "v.macs": 64, "clock_mhz": 800},
+                "leopard-ae": {"tiles": 2, "v.macs": 64, "clock_mhz": 800},
+                "leopard-hp": {"tiles": 2, "v.macs": 64, "clock_mhz": 800}},
+    "dram": {"type": "lpddr4", "bandwidth_gbps": 12.8, "pj_per_bit": 8.0},
+}
+
+
+def interim_peak_gops(preset: str) -> float:
+    p = INTERIM_ROOFLINE["presets"][preset]
+    return 2.0 * p["tiles"] * p["v.macs"] * 2 * p["clock_mhz"] * 1e-3
+
+
 # Store component names (models/cost.hpp Component) -> Fig. 11 labels; the others are extra.
 COMPONENT_LABELS = {
     "qk_compute": "QK compute",
@@ -169,7 +187,8 @@ def match(df: pd.DataFrame, params: dict) -> pd.DataFrame:
     mask = pd.Series(True, index=df.index)
     for k, v in params.items():
         if k in df.columns:
-            mask &= df[k].astype(str) == str(v)
+            want = str(v).lower() if isinstance(v, bool) else str(v)  # the store writes true/false
+            mask &= df[k].astype(str) == want
     return df[mask]
 
 

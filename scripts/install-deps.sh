@@ -10,6 +10,8 @@ PACKAGES=(
   libboost-graph-dev libeigen3-dev libcli11-dev libsqlite3-dev sqlite3 catch2
   libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libpagmo-dev libtbb-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libbenchmark-dev
+  # fuzzing (`make fuzz`, scripts/fuzz.sh): clang 14 with libFuzzer's runtime
+  clang-14 libclang-rt-14-dev
   # notebooks (call /usr/bin/python3 and /usr/bin/jupyter explicitly)
   python3-matplotlib python3-pandas python3-nbconvert python3-nbclient python3-ipykernel
   jupyter-nbconvert python3-numpy

@@ -130,6 +130,9 @@ ModelSpec import_hf_config(const std::filesystem::path& file, const std::string&
     spec.hidden = r.require({"n_embd", "hidden_size"});
     spec.heads = r.require({"n_head", "num_attention_heads"});
     // n_inner null (or absent) means 4 x n_embd (references.md; HF GPT2Config).
+    if (spec.hidden > std::numeric_limits<int>::max() / 4) {
+      throw InputError(path, 0, "n_embd", "too large: 4 x n_embd overflows the FFN width");
+    }
     spec.ffn = r.optional({"n_inner", "intermediate_size"}).value_or(4 * spec.hidden);
     spec.max_positions = r.require({"n_positions", "max_position_embeddings"});
     spec.vocab = r.optional("vocab_size").value_or(0);

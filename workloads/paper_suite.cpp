@@ -53,13 +53,14 @@ std::vector<PaperTask> load_paper_tasks(const std::filesystem::path& csv) {
 }
 
 std::vector<std::vector<double>> synthesise_paper_histograms(const std::vector<PaperTask>& tasks,
-                                                             double bit_offset) {
+                                                             double bit_offset, double skew) {
   std::vector<SynthesisTask> st;
   for (const auto& t : tasks) {
     st.push_back({t.model + "/" + t.dataset, t.prune_rate, t.pruned_bits_avg, t.head_dim});
   }
   SynthesisOptions opt;
   opt.bit_offset = bit_offset;
+  opt.skew = skew;
   return synthesise_histograms(st, opt).histograms;
 }
 

@@ -32,7 +32,7 @@ std::vector<PaperTask> load_paper_tasks(const std::filesystem::path& csv);
 
 // Synthesises a histogram per task (groups = model/dataset) with the given bit offset.
 std::vector<std::vector<double>> synthesise_paper_histograms(const std::vector<PaperTask>& tasks,
-                                                             double bit_offset);
+                                                             double bit_offset, double skew);
 
 // A TaskWorkload with every layer and head carrying (prune rate, histogram). Shapes from the row:
 // q_len = k_len = seq_len; scores per head from the shape.

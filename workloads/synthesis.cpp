@@ -74,18 +74,25 @@ std::int32_t quantise(double x, double clip, int n_bits) {
 
 }  // namespace
 
-SyntheticPopulation::SyntheticPopulation(int head_dim, int n_bits, double clip, int pairs,
-                                         std::uint64_t seed)
+SyntheticPopulation::SyntheticPopulation(int head_dim, int n_bits, double clip, double skew,
+                                         int pairs, std::uint64_t seed)
     : n_bits_(n_bits) {
   const auto d = static_cast<std::size_t>(head_dim);
   const std::vector<double> z = normals(2 * d * static_cast<std::size_t>(pairs), seed + head_dim);
+  SplitMix64 relevance{seed ^ 0x5EEDULL};
   std::vector<std::int32_t> q(d), k(d);
   std::vector<std::pair<std::int64_t, std::size_t>> order(pairs);
   std::vector<std::int64_t> bounds(static_cast<std::size_t>(pairs) * n_bits);
   for (int p = 0; p < pairs; ++p) {
+    const double* zq = &z[2 * d * p];
+    const double* zk = zq + d;
+    double q_norm = 0;
+    for (std::size_t i = 0; i < d; ++i) q_norm += zq[i] * zq[i];
+    q_norm = std::sqrt(q_norm);
+    const double e = -std::log(relevance.uniform()) * skew;  // Exp(1) x skew
     for (std::size_t i = 0; i < d; ++i) {
-      q[i] = quantise(z[2 * d * p + i], clip, n_bits);
-      k[i] = quantise(z[2 * d * p + d + i], clip, n_bits);
+      q[i] = quantise(zq[i], clip, n_bits);
+      k[i] = quantise(zk[i] + e * zq[i] / q_norm, clip, n_bits);
     }
     bound_sequence(q.data(), k.data(), head_dim, n_bits, &bounds[static_cast<std::size_t>(p) * n_bits]);
     order[p] = {bounds[static_cast<std::size_t>(p) * n_bits + n_bits - 1], static_cast<std::size_t>(p)};
@@ -142,12 +149,13 @@ constexpr int kGridPoints = static_cast<int>((kLogMax - kLogMin) * kPerOctave) +
 
 class PopulationGrid {
  public:
-  const SyntheticPopulation& at(int head_dim, int n_bits, int pairs, std::uint64_t seed, int g) {
+  const SyntheticPopulation& at(int head_dim, int n_bits, double skew, int pairs,
+                                std::uint64_t seed, int g) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& slot = grid_[{head_dim, n_bits, pairs, seed}];
+    auto& slot = grid_[{head_dim, n_bits, skew, pairs, seed}];
     if (slot.empty()) slot.resize(kGridPoints);
     if (!slot[g]) {
-      slot[g] = std::make_unique<SyntheticPopulation>(head_dim, n_bits, clip(g), pairs, seed);
+      slot[g] = std::make_unique<SyntheticPopulation>(head_dim, n_bits, clip(g), skew, pairs, seed);
     }
     return *slot[g];
   }
@@ -155,7 +163,7 @@ class PopulationGrid {
 
  private:
   std::mutex mutex_;
-  std::map<std::tuple<int, int, int, std::uint64_t>,
+  std::map<std::tuple<int, int, double, int, std::uint64_t>,
            std::vector<std::unique_ptr<SyntheticPopulation>>> grid_;
 };
 
@@ -179,7 +187,7 @@ SynthesisResult synthesise_histograms(const std::vector<SynthesisTask>& tasks,
     const int d = tasks[members.front()].head_dim;
     const double target = tasks[members.front()].target_bits - options.bit_offset;
     auto hists_at = [&](int g) {
-      const auto& pop = grid.at(d, options.n_bits, options.pairs, options.seed, g);
+      const auto& pop = grid.at(d, options.n_bits, options.skew, options.pairs, options.seed, g);
       std::vector<std::vector<double>> hs;
       for (auto m : members) hs.push_back(pop.histogram(tasks[m].prune_rate));
       return hs;

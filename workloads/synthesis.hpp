@@ -1,6 +1,8 @@
 // Synthesis of termination histograms for tasks where only a pruning rate and a per-model average
 // of processed K bits are published (the paper suite). Method (leopard.md section 5):
-//   1. Draw a fixed population of synthetic (q, k) pairs, d lanes, entries i.i.d. N(0, 1), quantised
+//   1. Draw a fixed population of synthetic (q, k) pairs, d lanes, entries i.i.d. N(0, 1), with a
+//      relevance term: k += skew x e x q / |q|, e ~ Exp(1) per pair, which gives the scores the long
+//      right tail of real attention logits (a few keys matter, most do not); quantise both
 //      symmetrically to n-bit sign-magnitude with a clipping range of `clip` standard deviations.
 //   2. Run the exact bit-serial bound of LeOPArd's QK unit on each pair (MSB first, B = 1): the
 //      non-increasing sequence U_b = P_b + M_b of partial sum plus margin, b = 1..n (U_n = q.k).
@@ -27,7 +29,8 @@ void bound_sequence(const std::int32_t* q, const std::int32_t* k, int d, int n_b
 // A population of synthetic pairs for one head dim and clipping range.
 class SyntheticPopulation {
  public:
-  SyntheticPopulation(int head_dim, int n_bits, double clip, int pairs, std::uint64_t seed);
+  SyntheticPopulation(int head_dim, int n_bits, double clip, double skew, int pairs,
+                      std::uint64_t seed);
   // Termination histogram (fractions over bits 1..n) of the pruned pairs at pruning rate p.
   std::vector<double> histogram(double prune_rate) const;
   int n_bits() const { return n_bits_; }
@@ -48,6 +51,7 @@ struct SynthesisTask {
 struct SynthesisOptions {
   int n_bits = 12;                  // paper: 12-bit Q/K
   double bit_offset = 0;            // calibrated, see above
+  double skew = 0;                  // calibrated relevance term, see above
   int pairs = 4096;                 // population size per evaluation
   std::uint64_t seed = 0x1E0DA4D5EULL;
 };

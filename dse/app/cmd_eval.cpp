@@ -221,7 +221,8 @@ void run_calibrate(const CalibrateArgs& a) {
     std::filesystem::rename(tmp, a.output);
   }
   if (!a.stats_output.empty()) {
-    const auto hists = workloads::synthesise_paper_histograms(in.suite, rep.result.values.termination_bit_offset);
+    const auto hists = workloads::synthesise_paper_histograms(
+        in.suite, rep.result.values.termination_bit_offset, rep.result.values.synthesis_skew);
     const auto table = workloads::paper_stats_table(in.suite, hists);
     workloads::write_stats_csv(
         a.stats_output,
@@ -229,6 +230,7 @@ void run_calibrate(const CalibrateArgs& a) {
          "bit-serial emulation on synthetic Gaussian Q/K (workloads/synthesis.hpp)",
          "inputs: workloads/data/paper_suite.csv (prune_pct, pruned_bits_avg, head_dim) and "
          "termination_bit_offset = " + format_double(rep.result.values.termination_bit_offset, 8) +
+             ", synthesis_skew = " + format_double(rep.result.values.synthesis_skew, 8) +
              " from models/data/calibration_65nm.yaml",
          "written by: leopard-dse calibrate -o models/data/calibration_65nm.yaml --write-stats "
          "workloads/suites/paper_stats.csv"},

@@ -1,5 +1,5 @@
-// Hand-made workloads, specs and calibrations for the cost-model unit tests: small enough that every
-// number can be worked out by hand in the test's comments.
+// Hand-made workloads, specs and calibrations for the cost-model unit tests: small enough that
+// every number can be worked out by hand in the test's comments.
 #pragma once
 
 #include <cmath>
@@ -21,9 +21,9 @@ inline std::vector<double> hist_at(int bit, int n_bits = 12) {
 }
 
 // One layer of `heads` heads, every head with the same statistics.
-inline workloads::TaskWorkload task(int heads, int head_dim, std::int64_t q_len,
-                                    std::int64_t k_len, double prune_rate,
-                                    const std::vector<double>& hist, bool causal = false) {
+inline workloads::TaskWorkload task(int heads, int head_dim, std::int64_t q_len, std::int64_t k_len,
+                                    double prune_rate, const std::vector<double>& hist,
+                                    bool causal = false) {
   workloads::TaskWorkload w;
   w.model = "hand";
   w.task = "made";
@@ -64,8 +64,8 @@ inline ArchSpec one_tile() {
   return s;
 }
 
-inline Cost evaluate(const ArchSpec& spec, const Calibration& cal,
-                     const workloads::TaskWorkload& w, bool onchip_only = true) {
+inline Cost evaluate(const ArchSpec& spec, const Calibration& cal, const workloads::TaskWorkload& w,
+                     bool onchip_only = true) {
   const LeopardCostModel model(cal);
   return model.evaluate(spec, derive_constants(spec, cal), precompute_task(w), onchip_only);
 }

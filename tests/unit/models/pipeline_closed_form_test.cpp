@@ -32,7 +32,7 @@ TEST_CASE("front end: keys split over the units, ceil(b1/B) steps, mean row time
   const Cost c = evaluate(spec, plain_calibration(), w);
   CHECK(c.front_cycles == exact(256));
   CHECK(c.actions.scores == exact(256));
-  CHECK(c.actions.qk_unit_steps == exact(256 * 4));      // 1024 busy unit-cycles
+  CHECK(c.actions.qk_unit_steps == exact(256 * 4));         // 1024 busy unit-cycles
   CHECK(c.actions.k_bits_read == exact(256 * 4 * 2 * 64));  // steps x B bits x 64 lanes
   // Busy units: 1024 steps over 4 units x compute cycles.
   CHECK(c.actions.qk_idle_steps == exact(4 * c.compute_cycles - 1024));
@@ -98,12 +98,12 @@ TEST_CASE("front end: the row waits for the slowest unit (expected maximum)",
   SECTION("no variance (nothing pruned): no maximum penalty") {
     // Every score takes 6 steps: 4 x 6 = 24 per row.
     cal.frontend_sync_factor = 1.0;
-    CHECK(evaluate(spec, cal, task(1, 64, 16, 16, 0.0, hist_at(3))).front_cycles ==
-          exact(16 * 24));
+    CHECK(evaluate(spec, cal, task(1, 64, 16, 16, 0.0, hist_at(3))).front_cycles == exact(16 * 24));
   }
 }
 
-TEST_CASE("back end: survivors x (ceil(d / macs) + sparse cycles) + row work", "[models][backend]") {
+TEST_CASE("back end: survivors x (ceil(d / macs) + sparse cycles) + row work",
+          "[models][backend]") {
   // d = 64 over 32 MACs: 2 cycles per V row. Pruning on: + 1.5 sparse cycles -> 3.5 per survivor.
   // 16 keys per row, 75% pruned -> 4 survivors: 4 x 3.5 + 2 (row normalisation) = 16 per row;
   // 16 rows -> 256. Work: 64 survivors x 64 MACs (two passes of 32), 16-bit V rows.
