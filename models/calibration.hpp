@@ -12,8 +12,9 @@ namespace leopard::models {
 
 struct Calibration {
   // --- performance ---
-  // Extra V-PU cycles per surviving score when scores are pruned (index-gathered V rows, sparse
-  // softmax). leopard.md section 5: about 2.4 baseline cycles per surviving score in total.
+  // Slow-down of V-row reads gathered by surviving index vs streamed rows: a surviving score's V
+  // row takes (1 + this) x its streaming time (d x v.bits / value-bank bandwidth), at least the MAC
+  // pass. leopard.md section 5: about 2.4 baseline cycles per surviving score at d = 64.
   double backend_sparse_cycles = 1.4;
   // QK-PU cycles per query row outside the dot products. 0: the next q is loaded while the
   // current row computes (the calibration data shows HP/AE = 8/6 exactly on front-end-bound tasks).

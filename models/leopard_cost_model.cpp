@@ -330,8 +330,15 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   // Back end, one row: surviving scores x cycles per surviving score (one V row over the MAC
   // array and value banks, plus the calibrated sparse overhead when scores are pruned), plus the
   // row's normalisation.
+  // A surviving score's V row (d x v.bits) comes from the value banks: streamed at the full port
+  // bandwidth when nothing is pruned, gathered by surviving index at 1 / (1 + backend_sparse_cycles)
+  // of it when scores are pruned (bank conflicts of index-gathered rows; calibrated, leopard.md
+  // sec. 5). The MAC/softmax pipeline takes at least ceil(d / macs) cycles per row.
   const double row_pass = std::ceil(d / spec.v.macs);
-  const double per_survivor = row_pass + (spec.qk.pruning ? cal.backend_sparse_cycles : 0.0);
+  const double v_row_read = d * spec.v.bits / (k.value_banks * spec.buffers.port_bits);
+  const double per_survivor =
+      std::max(row_pass, spec.qk.pruning ? v_row_read * (1 + cal.backend_sparse_cycles)
+                                         : std::ceil(v_row_read));
   const double survivors_row = keys_per_row * (1 - p);
   const double back_mean = survivors_row * per_survivor + row_pass;
   const double back_sd = std::sqrt(keys_per_row * p * (1 - p)) * per_survivor;

@@ -4,6 +4,7 @@
 # the bad-input corpus; crashes land in $FUZZ_BUILD/artifacts/<fuzzer>/ and fail the script.
 #   FUZZ_SECONDS=600 scripts/fuzz.sh                 # all fuzzers, 10 minutes each
 #   scripts/fuzz.sh fuzz_npy fuzz_stats_csv          # some of them
+#   FUZZ_NO_BUILD=1 scripts/fuzz.sh fuzz_npy         # run what is already built
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,8 +20,10 @@ command -v "$CXX_FUZZ" >/dev/null || {
   echo "fuzz: $CXX_FUZZ not found (scripts/install-deps.sh installs clang-14)" >&2
   exit 1
 }
-cmake -S "$ROOT/fuzz" -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" >/dev/null
-cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]}"
+if [[ "${FUZZ_NO_BUILD:-0}" != 1 ]]; then
+  cmake -S "$ROOT/fuzz" -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" >/dev/null
+  cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]}"
+fi
 
 # Seed corpus of each fuzzer: fixtures of the matching format.
 seeds() {

@@ -45,7 +45,7 @@ fi
 start=$(date +%s)
 if ! LEOPARD_DB="$tmp/leopard.db" LEOPARD_FIGURES="$tmp/figures" LEOPARD_DATA="$tmp" \
     LEOPARD_SPACE="$root/notebooks/test_space.yaml" LEOPARD_PARETO_RUN=nb-test LEOPARD_THREADS=2 \
-    LEOPARD_NOTEBOOKS= "$root/scripts/figures.sh" "$build"; then
+    LEOPARD_NOTEBOOKS='' "$root/scripts/figures.sh" "$build"; then
   fail "scripts/figures.sh failed on the small database (see above)"
 fi
 
@@ -75,4 +75,4 @@ if bad:
     sys.exit(1)
 EOF
 
-log "PASS: ${#expected[@]} figures from $(ls "$root"/notebooks/*.ipynb | wc -l) notebooks in $(( $(date +%s) - start )) s"
+log "PASS: ${#expected[@]} figures from $(find "$root/notebooks" -maxdepth 1 -name "*.ipynb" | wc -l) notebooks in $(( $(date +%s) - start )) s"

@@ -3,6 +3,7 @@
 #include "workloads/hf_import.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -56,7 +57,10 @@ class ConfigReader {
   }
 
  private:
-  static bool is_whole(double v) { return v == static_cast<double>(static_cast<std::int64_t>(v)); }
+  // Range-checked first: converting a double outside int64 (1e30, inf, nan) is undefined.
+  static bool is_whole(double v) {
+    return std::isfinite(v) && std::abs(v) < 9.0e18 && v == std::trunc(v);
+  }
 
   static std::string alias_text(std::initializer_list<const char*> keys) {
     if (keys.size() < 2) return "";

