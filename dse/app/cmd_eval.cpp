@@ -55,19 +55,21 @@ void run_eval(const EvalArgs& a) {
   const models::SuiteCost s = ev.evaluate_detailed(spec, tasks);
   Table t;
   t.columns = {"model", "task", "cycles", "latency_ms", "energy_onchip_uj", "energy_dram_uj",
-               "power_w", "speedup", "energy_reduction", "bottleneck", "qk_util", "vpu_util"};
-  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3};
+               "power_w", "speedup", "energy_reduction", "bottleneck", "qk_util", "vpu_util",
+               "dram_bytes", "dense_macs", "op_intensity", "attainable_gops", "achieved_gops"};
+  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4};
   for (const auto& x : tasks) {
     const double e = x.cost.energy_pj_total() * 1e-12;
     t.add_row({x.model, x.task, x.cost.cycles, x.cost.latency_s * 1e3,
                x.cost.energy_onchip_pj() * 1e-6, x.cost.energy_dram_pj() * 1e-6,
                e / x.cost.latency_s, x.speedup, x.energy_reduction, models::to_string(x.bottleneck),
-               x.qk_utilization, x.vpu_utilization});
+               x.qk_utilization, x.vpu_utilization, x.cost.actions.dram_bytes,
+               x.cost.actions.dense_macs, x.op_intensity, x.attainable_gops, x.achieved_gops});
   }
   t.add_row({std::string("all"), std::string(opt.geomean_latency ? "geomean" : "total"), Cell{},
              s.latency_s * 1e3, s.energy_onchip_j * 1e6, s.energy_dram_j * 1e6, s.power_w,
              s.speedup_geomean, s.energy_reduction_geomean, models::to_string(s.bottleneck), Cell{},
-             Cell{}});
+             Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, Cell{}});
   render(std::cout, t, format);
   if (format == OutputFormat::kTable) {
     std::cout << fmt::format(
@@ -75,6 +77,15 @@ void run_eval(const EvalArgs& a) {
         "speedup and energy reduction are geometric means vs '{}'{}\n",
         spec.name, spec.tiles, spec.qk.dpus, spec.qk.lanes, spec.qk.bits_per_cycle, spec.clock_mhz,
         spec.tech.node_nm, s.area_mm2, a.baseline, a.onchip_only ? " (on-chip only)" : "");
+    const models::DesignConstants k = models::derive_constants(spec, resolve_calibration(a.calibration));
+    std::cout << "area split:";
+    for (int i = 0; i < static_cast<int>(k.area_split.size()); ++i) {
+      if (k.area_split[i] > 0) {
+        std::cout << fmt::format(" {} {:.3f} mm2 ({:.1f}%)", models::area_component_name(i),
+                                 k.area_split[i], 100 * k.area_split[i] / k.area_mm2);
+      }
+    }
+    std::cout << '\n';
   }
 }
 

@@ -171,7 +171,7 @@ TEST_CASE("pipelining: each row costs the larger of front and back end", "[model
   }
 }
 
-TEST_CASE("heads are spread over tiles; energy and work count every head", "[models][tiles]") {
+TEST_CASE("heads are spread over tiles, energy and work count every head", "[models][tiles]") {
   ArchSpec spec = one_tile();
   spec.qk.dpus = 4;
   const Calibration cal = plain_calibration();
