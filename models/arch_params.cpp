@@ -235,7 +235,8 @@ ArchSpec load_arch_impl(const std::string& name_or_path, int depth) {
                        (name_or_path.size() > 5 && name_or_path.ends_with(".yaml"));
   if (!is_file) {
     file = data_path("models/presets") / (name_or_path + ".yaml");
-    if (!std::filesystem::exists(file)) {
+    std::error_code ec;  // a name too long for the file system is an unknown preset, not a throw
+    if (!std::filesystem::exists(file, ec)) {
       std::string all;
       for (const auto& p : list_presets()) all += (all.empty() ? "" : ", ") + p;
       throw InputError("", 0, "--arch",

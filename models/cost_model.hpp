@@ -24,6 +24,7 @@ struct HeadProfile {
   int hist_bits = 0;                                  // n of the histogram (0: nothing pruned)
   std::array<double, kMaxBitsPerCycle + 1> pruned_steps_mean{};  // index B
   std::array<double, kMaxBitsPerCycle + 1> pruned_steps_var{};
+  std::vector<double> hist;   // the histogram itself, for designs with fewer bits than it has
 };
 
 struct LayerProfile {

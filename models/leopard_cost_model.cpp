@@ -96,7 +96,7 @@ Cost& Cost::operator+=(const Cost& o) {
 namespace {
 
 bool same_heads(const HeadProfile& a, const HeadProfile& b) {
-  return a.prune_rate == b.prune_rate && a.hist_bits == b.hist_bits &&
+  return a.prune_rate == b.prune_rate && a.hist_bits == b.hist_bits && a.hist == b.hist &&
          a.pruned_steps_mean == b.pruned_steps_mean && a.pruned_steps_var == b.pruned_steps_var;
 }
 
@@ -133,6 +133,7 @@ TaskProfile precompute_task(const workloads::TaskWorkload& task) {
       HeadProfile hp;
       hp.prune_rate = st.prune_rate();
       hp.hist_bits = st.n_bits();
+      hp.hist = st.hist;
       for (int b = 1; b <= kMaxBitsPerCycle; ++b) {
         double mean = 0, sq = 0;
         for (int bit = 1; bit <= st.n_bits(); ++bit) {
@@ -300,8 +301,20 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   // Pruning statistics as the design sees them.
   const double p = spec.qk.pruning ? head.prune_rate : 0.0;
   const bool early = spec.qk.pruning && spec.qk.early_termination && head.hist_bits > 0;
-  const double mu_pruned = early ? head.pruned_steps_mean[b] : full_steps;
-  const double var_pruned = early ? head.pruned_steps_var[b] : 0.0;
+  double mu_pruned = early ? head.pruned_steps_mean[b] : full_steps;
+  double var_pruned = early ? head.pruned_steps_var[b] : 0.0;
+  if (early && head.hist_bits > bits) {
+    // Statistics measured with more bits than this design has: a score never takes more steps
+    // than a full one, min(ceil(b1 / B), ceil(bits / B)). Slow path, not taken by matching widths.
+    double mean = 0, sq = 0;
+    for (int bit = 1; bit <= head.hist_bits; ++bit) {
+      const double steps = std::min(std::ceil(static_cast<double>(bit) / b), full_steps);
+      mean += head.hist[bit - 1] * steps;
+      sq += head.hist[bit - 1] * steps * steps;
+    }
+    mu_pruned = mean;
+    var_pruned = std::max(0.0, sq - mean * mean);
+  }
   const double mu_step = p * mu_pruned + (1 - p) * full_steps;
   const double sq_step = p * (var_pruned + mu_pruned * mu_pruned) + (1 - p) * full_steps * full_steps;
   const double var_step = std::max(0.0, sq_step - mu_step * mu_step);

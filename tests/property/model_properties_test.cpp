@@ -158,13 +158,10 @@ TEST_CASE("property: no pruning and no early termination gives the dense work",
     CHECK(z.actions.v_bits_read == Approx(c.actions.v_bits_read).epsilon(1e-12));
     CHECK(z.actions.macs == Approx(c.actions.macs).epsilon(1e-12));
     CHECK(z.front_cycles == Approx(c.front_cycles).epsilon(1e-12));
-    // And a pruning design never does more front-end work than its dense self. Only when the
-    // design's Q/K are at least as wide as the histograms (12 bits): see the [!mayfail] case
-    // "a pruned score never takes more steps than a full one" below.
-    if (spec.qk.bits >= 12) {
-      INFO("qk.bits " << spec.qk.bits << " B " << spec.qk.bits_per_cycle);
-      CHECK(run(spec, cal, p, true).actions.qk_unit_steps <= c.actions.qk_unit_steps * (1 + 1e-12));
-    }
+    // And a pruning design never does more front-end work than its dense self, whatever the
+    // design's Q/K width vs the histograms' (pruned steps are capped at a full score's).
+    INFO("qk.bits " << spec.qk.bits << " B " << spec.qk.bits_per_cycle);
+    CHECK(run(spec, cal, p, true).actions.qk_unit_steps <= c.actions.qk_unit_steps * (1 + 1e-12));
   }
 }
 
@@ -398,13 +395,10 @@ TEST_CASE("property: order statistics of normals", "[property][models]") {
   }
 }
 
-// Known model bug (reported to the lead): the steps of a pruned score are ceil(b1 / B) from the
-// histogram without the cap ceil(qk.bits / B) of a full score, so a design narrower than the
-// statistics (qk.bits = 8 with the paper's 12-bit histograms) pays up to 12 steps for a score that
-// takes 8 when computed in full. Expected here: min(ceil(b1 / B), ceil(bits / B)).
-// Remove [!mayfail] once models/leopard_cost_model.cpp caps the pruned steps.
+// A design narrower than the statistics (qk.bits = 8 with 12-bit histograms) must not pay more
+// steps for a pruned score than for a full one: min(ceil(b1 / B), ceil(bits / B)).
 TEST_CASE("property: a pruned score never takes more steps than a full one",
-          "[property][models][!mayfail]") {
+          "[property][models]") {
   TaskWorkload w;
   LayerWorkload l;
   l.shape.heads = 1;
