@@ -7,6 +7,7 @@ ifeq ($(CI),true)
 endif
 BIN        := $(BUILD)/leopard-dse
 DB         ?= results/db/leopard.db
+BENCH      ?= OFF
 
 .PHONY: all deps build run test test-asan bench figures fuzz format clean
 
@@ -16,7 +17,7 @@ deps:
 	@./scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DLEOPARD_BUILD_BENCH=$(BENCH) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: the paper's experiment, then the default sweep into $(DB).
@@ -41,7 +42,8 @@ test-asan: deps
 	@cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) \
 	  -R '^test_(core|workloads|models|results|dse|property):'
 
-bench: build
+bench:
+	@$(MAKE) --no-print-directory build BENCH=ON
 	@if [ -x scripts/bench.sh ]; then ./scripts/bench.sh $(BUILD); else echo "no benchmarks yet"; fi
 
 figures: build
@@ -52,3 +54,7 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
+
+# libFuzzer harnesses (clang): each runs FUZZ_SECONDS (default 60).
+fuzz: deps
+	@./scripts/fuzz.sh

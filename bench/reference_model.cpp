@@ -22,6 +22,7 @@ constexpr int kMaxB = 32;
 struct Constants {
   double clock_hz, qk_pj_per_lane_step, qk_idle_pj, kbuf_read, kbuf_write, vbuf_read, vbuf_write;
   double softmax_pj, mac_pj, fifo_pj, leakage_w, area_mm2;
+  int value_banks;
 };
 
 Constants constants(const ArchSpec& s, const Calibration& cal) {
@@ -33,6 +34,7 @@ Constants constants(const ArchSpec& s, const Calibration& cal) {
                           (s.qk.bits * s.qk.bits_per_cycle + cal.qk_lane_overhead_bits) * e;
   k.qk_idle_pj = cal.qk_idle_pj_per_unit_cycle * e;
   const int banks = std::max(1, (s.v.macs * s.v.bits + s.buffers.port_bits - 1) / s.buffers.port_bits);
+  k.value_banks = banks;
   const auto& sram = models::SramTable::shipped();
   const models::SramBank kb = sram.bank_65nm(s.buffers.key_kib * 1024.0 / s.qk.dpus, s.buffers.port_bits);
   const models::SramBank vb = sram.bank_65nm(s.buffers.value_kib * 1024.0 / banks, s.buffers.port_bits);
@@ -99,7 +101,9 @@ Head head_cost(const ArchSpec& s, const Constants& k, const Calibration& cal,
   // Steps of the pruned scores at this B, from the B = 1 histogram.
   double mean = 0, sq = 0;
   for (int bit = 1; bit <= st.n_bits(); ++bit) {
-    const double steps = std::ceil(static_cast<double>(bit) / b);
+    // A score never takes more steps than a full one (statistics wider than the design).
+    const double steps = std::min(std::ceil(static_cast<double>(bit) / b),
+                                  std::ceil(static_cast<double>(bits) / b));
     mean += st.hist[bit - 1] * steps;
     sq += st.hist[bit - 1] * steps * steps;
   }
@@ -129,7 +133,11 @@ Head head_cost(const ArchSpec& s, const Constants& k, const Calibration& cal,
   const double front_row =
       front_mean + cal.frontend_sync_factor * front_sd * blom(static_cast<int>(busy));
   const double row_pass = std::ceil(d / s.v.macs);
-  const double per_surv = row_pass + (s.qk.pruning ? cal.backend_sparse_cycles : 0.0);
+  // A surviving V row: streamed at the value banks' bandwidth, or gathered by index at
+  // 1 / (1 + backend_sparse_cycles) of it when pruning; at least one MAC pass.
+  const double v_row_read = d * s.v.bits / (k.value_banks * s.buffers.port_bits);
+  const double per_surv = std::max(
+      row_pass, s.qk.pruning ? v_row_read * (1 + cal.backend_sparse_cycles) : std::ceil(v_row_read));
   const double back_mean = keys_row * (1 - p) * per_surv + row_pass;
   const double back_sd = std::sqrt(keys_row * p * (1 - p)) * per_surv;
   const double row_time = clark_max(front_row, 0.0, back_mean, back_sd);

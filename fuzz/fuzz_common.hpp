@@ -1,5 +1,5 @@
-// Shared helpers of the libFuzzer harnesses: a per-process scratch file (the loaders read paths) and
-// LEOPARD_HOME pointing at the source tree (presets, zoo).
+// Shared helpers of the libFuzzer harnesses: a per-process scratch file (the loaders read paths)
+// and LEOPARD_HOME pointing at the source tree (presets, zoo).
 #pragma once
 
 #include <unistd.h>

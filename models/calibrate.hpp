@@ -52,6 +52,7 @@ struct CalibrateInputs {
   ArchSpec ae, hp, baseline;
   CalibrationFile start;
   AggregateTargets aggregate;
+  double robust_scale = 0.05;               // soft-L1 scale on per-task log errors (0: plain)
 };
 
 FitReport calibrate(const CalibrateInputs& inputs);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Issue 9: builds and runs every benchmark (`make bench` calls this with the build directory).
 #   scripts/bench.sh [BUILD_DIR]      BUILD_DIR defaults to build
-# Environment: BENCH_RUNS (default 5) runs per figure, medians reported; BENCH_OUT (default
+# Environment: BENCH_RUNS (default 5) runs per figure, medians reported (BENCH_SWEEP_RUNS, default
+# BENCH_RUNS, for the end-to-end sweeps, about a minute each); BENCH_OUT (default
 # BUILD_DIR/bench-out) for the raw outputs; BENCH_SKIP_SWEEP=1 skips the end-to-end sweeps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD=${1:-build}
 RUNS=${BENCH_RUNS:-5}
+SWEEP_RUNS=${BENCH_SWEEP_RUNS:-$RUNS}
 OUT=${BENCH_OUT:-$BUILD/bench-out}
 export LEOPARD_HOME=${LEOPARD_HOME:-$ROOT}
 BIN=$BUILD/leopard-dse
@@ -23,7 +25,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) exit; print (NR % 2) ? a[
 # 1, 3, 4 and the no-database sweep: Google Benchmark, medians of RUNS repetitions.
 for b in bench_cost_model bench_pareto bench_profile bench_sweep; do
   echo "== $b (median of $RUNS), load $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$BUILD/$b" --benchmark_repetitions="$RUNS" --benchmark_report_aggregates_only=true \
+  "$BUILD/bench/$b" --benchmark_repetitions="$RUNS" --benchmark_report_aggregates_only=true \
     --benchmark_out="$OUT/$b.json" --benchmark_out_format=json 2>&1 |
     grep -v -E '_(mean|stddev|cv) ' | tee "$OUT/$b.txt"
 done
@@ -37,7 +39,7 @@ sweep_case() {  # name threads extra-args...
   local name=$1 threads=$2
   shift 2
   local secs=() rss=() size=() rate=()
-  for ((r = 0; r < RUNS; ++r)); do
+  for ((r = 0; r < SWEEP_RUNS; ++r)); do
     rm -f "$DB_DIR/$name.db"*
     /usr/bin/time -v "$BIN" sweep --space dse/spaces/wide.yaml --suite paper --strategy grid \
       --db "$DB_DIR/$name.db" --threads "$threads" --format json "$@" \
@@ -60,7 +62,7 @@ sweep_case() {  # name threads extra-args...
     "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT/sweep.txt"
 }
 : >"$OUT/sweep.txt"
-echo "== sweep end to end (median of $RUNS)"
+echo "== sweep end to end (median of $SWEEP_RUNS)"
 sweep_case default-1t 1
 sweep_case task-metrics-none-2t 2 --task-metrics none
 sweep_case store-pareto-2t 2 --store pareto --task-metrics none

@@ -113,6 +113,8 @@ ModelSpec import_hf_config(const std::filesystem::path& file, const std::string&
   } catch (const json::parse_error& e) {
     throw InputError(path, line_at(text, e.byte > 0 ? e.byte - 1 : 0), "",
                      std::string("malformed JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. out_of_range 406: a number like 1e400
+    throw InputError(path, 0, "", std::string("malformed JSON: ") + e.what());
   }
   if (!root.is_object()) throw InputError(path, 0, "", "expected a JSON object");
   const ConfigReader r(root, path);

@@ -190,6 +190,7 @@ struct CalibrateArgs {
   std::string output;
   std::string stats_output;
   std::string format;
+  double robust_scale = 0.05;
 };
 
 void run_calibrate(const CalibrateArgs& a) {
@@ -203,6 +204,7 @@ void run_calibrate(const CalibrateArgs& a) {
   in.baseline = resolve_arch(a.baseline, {});
   in.start = models::load_calibration(a.start.empty() ? models::default_calibration_path()
                                                       : std::filesystem::path(a.start));
+  in.robust_scale = a.robust_scale;
   const models::FitReport rep = models::calibrate(in);
   Table t;
   t.columns = {"model", "task", "config", "metric", "target", "fitted", "error_%"};
@@ -282,6 +284,10 @@ void register_eval(CLI::App& app) {
     cmd->add_option("--start", a->start, "Calibration YAML to start from (default: the shipped one)");
     cmd->add_option("-o,--output", a->output, "Write the fitted calibration YAML here");
     cmd->add_option("--write-stats", a->stats_output, "Also write the paper suite's synthesised statistics CSV");
+    cmd->add_option("--robust-scale", a->robust_scale,
+                    "Soft-L1 scale on per-task log errors (0: plain least squares)")
+        ->check(CLI::Range(0.0, 10.0))
+        ->capture_default_str();
     add_format_option(*cmd, a->format);
     cmd->callback([a] { run_calibrate(*a); });
   }

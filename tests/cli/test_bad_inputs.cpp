@@ -79,18 +79,18 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 }
 
 struct Outcome {
-  int code = -1;       // exit code, -1 when killed by a signal
-  int signal = 0;      // the signal when killed
-  bool core = false;   // core dumped
-  std::string err;     // stderr
+  int code = -1;      // exit code, -1 when killed by a signal
+  int signal = 0;     // the signal when killed
+  bool core = false;  // core dumped
+  std::string err;    // stderr
 };
 
 // Runs the binary from the source root with a time limit; stdout is discarded.
 Outcome run_binary(const std::string& args, const fs::path& tmp) {
   const fs::path err_file = tmp.parent_path() / (tmp.filename().string() + ".stderr");
-  const std::string cmd = "cd '" + kSource.string() + "' && ulimit -c 0 && exec timeout -s KILL 120 '" +
-                          std::string(LEOPARD_BINARY) + "' " + args + " >/dev/null 2>'" +
-                          err_file.string() + "'";
+  const std::string cmd =
+      "cd '" + kSource.string() + "' && ulimit -c 0 && exec timeout -s KILL 120 '" +
+      std::string(LEOPARD_BINARY) + "' " + args + " >/dev/null 2>'" + err_file.string() + "'";
   const int status = std::system(cmd.c_str());
   Outcome o;
   if (WIFEXITED(status)) {
@@ -123,7 +123,8 @@ std::vector<std::string> check_entry(const Entry& e, const fs::path& tmp) {
   if (o.code != 2) problems.push_back("exit code " + std::to_string(o.code) + ", expected 2");
   for (const char* bad : {"terminate called", "Assertion", "AddressSanitizer", "LeakSanitizer",
                           "runtime error:", "Segmentation fault", "core dumped", "Aborted"}) {
-    if (o.err.find(bad) != std::string::npos) problems.push_back(std::string("stderr has '") + bad + "'");
+    if (o.err.find(bad) != std::string::npos)
+      problems.push_back(std::string("stderr has '") + bad + "'");
   }
   if (o.err.find("error") == std::string::npos) problems.push_back("no error message on stderr");
   if (e.fragment != "-" && o.err.find(e.fragment) == std::string::npos) {
@@ -156,7 +157,8 @@ std::vector<std::string> check_entry(const Entry& e, const fs::path& tmp) {
     }
   }
   if (!problems.empty()) {
-    problems.insert(problems.begin(), "leopard-dse " + args + "\n    stderr: " + o.err.substr(0, 400));
+    problems.insert(problems.begin(),
+                    "leopard-dse " + args + "\n    stderr: " + o.err.substr(0, 400));
   }
   return problems;
 }

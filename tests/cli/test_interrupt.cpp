@@ -1,7 +1,7 @@
-// Interrupting a sweep (issue 8, item 2): SIGINT, SIGTERM and SIGKILL at several points of a running
-// `leopard-dse sweep` leave a database that passes PRAGMA integrity_check; `--resume` completes it
-// with no duplicate and no gap, and the result equals an uninterrupted run. A read-only database
-// folder and a full disk (RLIMIT_FSIZE) give a clear error, not a crash.
+// Interrupting a sweep (issue 8, item 2): SIGINT, SIGTERM and SIGKILL at several points of a
+// running `leopard-dse sweep` leave a database that passes PRAGMA integrity_check; `--resume`
+// completes it with no duplicate and no gap, and the result equals an uninterrupted run. A
+// read-only database folder and a full disk (RLIMIT_FSIZE) give a clear error, not a crash.
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -160,12 +160,18 @@ class Db {
 };
 
 std::vector<std::string> sweep_args(const fs::path& dir, const fs::path& db, bool resume) {
-  std::vector<std::string> a = {"sweep",   "--space", (dir / "space.yaml").string(),
-                                "--suite", std::string(LEOPARD_SOURCE_DIR) +
-                                               "/tests/data/workloads/suite_small.yaml",
-                                "--db",    db.string(),
-                                "--name",  "interrupt",
-                                "--threads", "2"};
+  std::vector<std::string> a = {
+      "sweep",
+      "--space",
+      (dir / "space.yaml").string(),
+      "--suite",
+      std::string(LEOPARD_SOURCE_DIR) + "/tests/data/workloads/suite_small.yaml",
+      "--db",
+      db.string(),
+      "--name",
+      "interrupt",
+      "--threads",
+      "2"};
   if (resume) a.push_back("--resume");
   return a;
 }
@@ -201,8 +207,8 @@ void check_integrity(const fs::path& db_file) {
 
 void check_no_crash(const Exit& e) {
   INFO("stderr: " << e.err);
-  for (const char* bad : {"terminate called", "Assertion", "AddressSanitizer", "runtime error:",
-                          "Segmentation fault"}) {
+  for (const char* bad : {"terminate called", "Assertion", "AddressSanitizer",
+                          "runtime error:", "Segmentation fault"}) {
     CHECK(e.err.find(bad) == std::string::npos);
   }
 }
@@ -214,9 +220,10 @@ struct Point {
 
 }  // namespace
 
-TEST_CASE("interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resume, equal an "
-          "uninterrupted run",
-          "[cli][interrupt]") {
+TEST_CASE(
+    "interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resume, equal an "
+    "uninterrupted run",
+    "[cli][interrupt]") {
   const fs::path dir = fresh_dir("signals");
   std::ofstream(dir / "space.yaml") << kSpace;
 
@@ -238,7 +245,8 @@ TEST_CASE("interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resu
     for (const auto& point : points) {
       {
         INFO(sig_name << " " << point.name);
-        const fs::path db = dir / (std::string(sig_name) + "_" + std::to_string(point.after_designs) + ".db");
+        const fs::path db =
+            dir / (std::string(sig_name) + "_" + std::to_string(point.after_designs) + ".db");
         Process p(sweep_args(dir, db, false), dir);
         Exit first;
         bool ended = false;
@@ -253,8 +261,8 @@ TEST_CASE("interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resu
           kill(p.pid(), sig);
           first = p.wait();
         }
-        INFO("first run: exit " << first.code << ", signal " << first.signal << ", stderr: "
-                                << first.err);
+        INFO("first run: exit " << first.code << ", signal " << first.signal
+                                << ", stderr: " << first.err);
         check_no_crash(first);
         const std::int64_t partial = stored_designs(db);
         if (sig == SIGKILL) {
@@ -283,9 +291,9 @@ TEST_CASE("interrupt: SIGINT, SIGTERM and SIGKILL at several points, then --resu
           Db d(db);
           // No duplicate, no gap: one row per design index 0..size-1, in one complete run.
           CHECK(d.one("SELECT count(*), count(DISTINCT design_index), min(design_index), "
-                      "max(design_index) FROM designs") ==
-                std::to_string(kSpaceSize) + "|" + std::to_string(kSpaceSize) + "|0|" +
-                    std::to_string(kSpaceSize - 1));
+                      "max(design_index) FROM designs") == std::to_string(kSpaceSize) + "|" +
+                                                               std::to_string(kSpaceSize) + "|0|" +
+                                                               std::to_string(kSpaceSize - 1));
           CHECK(d.one("SELECT count(*) FROM runs WHERE status != 'complete'") == "0");
           CHECK(d.one("SELECT count(*) FROM runs") == "1");
         }
