@@ -1,10 +1,10 @@
 // The architecture parameter registry: every key with its type, unit, bounds and doc string, and
 // the one YAML reader for architecture files and presets (unknown keys are errors).
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <sstream>
 
 #include "models/arch_spec.hpp"
@@ -41,16 +41,19 @@ ParamInfo flag(std::string key, std::string doc, std::function<bool&(ArchSpec&)>
   return p;
 }
 
-#define LEOPARD_INT(key, unit, doc, lo, hi, field)                                           \
-  num(key, "int", unit, doc, lo, hi, [](const ArchSpec& s) { return double(s.field); }, \
+#define LEOPARD_INT(key, unit, doc, lo, hi, field)                                      \
+  num(                                                                                  \
+      key, "int", unit, doc, lo, hi, [](const ArchSpec& s) { return double(s.field); }, \
       [](ArchSpec& s, double v) { s.field = static_cast<int>(std::llround(v)); })
-#define LEOPARD_FLOAT(key, unit, doc, lo, hi, field)                                    \
-  num(key, "float", unit, doc, lo, hi, [](const ArchSpec& s) { return s.field; }, \
+#define LEOPARD_FLOAT(key, unit, doc, lo, hi, field)                              \
+  num(                                                                            \
+      key, "float", unit, doc, lo, hi, [](const ArchSpec& s) { return s.field; }, \
       [](ArchSpec& s, double v) { s.field = v; })
 
 std::vector<ParamInfo> make_params() {
   std::vector<ParamInfo> ps;
-  ps.push_back(LEOPARD_INT("tiles", "", "attention tiles; heads are spread over them", 1, 4096, tiles));
+  ps.push_back(
+      LEOPARD_INT("tiles", "", "attention tiles; heads are spread over them", 1, 4096, tiles));
   ps.push_back(LEOPARD_FLOAT("clock_mhz", "MHz", "clock frequency", 1, 10000, clock_mhz));
   ps.push_back(LEOPARD_FLOAT("tech.node_nm", "nm", "technology node (7..130, Stillmaker-Baas)", 7,
                              130, tech.node_nm));
@@ -81,13 +84,15 @@ std::vector<ParamInfo> make_params() {
     p.doc = "DRAM preset (sets bandwidth and energy per bit; references.md)";
     p.choices = {"lpddr4", "ddr4", "hbm2", "custom"};
     p.get = [](const ArchSpec& s) { return ParamValue(s.dram.type); };
-    p.set = [](ArchSpec& s, const ParamValue& v) { apply_dram_preset(s, std::get<std::string>(v)); };
+    p.set = [](ArchSpec& s, const ParamValue& v) {
+      apply_dram_preset(s, std::get<std::string>(v));
+    };
     ps.push_back(std::move(p));
   }
   ps.push_back(LEOPARD_FLOAT("dram.bandwidth_gbps", "GB/s", "DRAM bandwidth shared by the tiles",
                              0.001, 100000, dram.bandwidth_gbps));
-  ps.push_back(LEOPARD_FLOAT("dram.pj_per_bit", "pJ/bit", "DRAM energy per bit incl. I/O", 0,
-                             10000, dram.pj_per_bit));
+  ps.push_back(LEOPARD_FLOAT("dram.pj_per_bit", "pJ/bit", "DRAM energy per bit incl. I/O", 0, 10000,
+                             dram.pj_per_bit));
   ps.push_back(flag("dram.double_buffer", "overlap the next head's K/V load with compute",
                     [](ArchSpec& s) -> bool& { return s.dram.double_buffer; }));
   return ps;
@@ -144,7 +149,8 @@ ParamValue parse_param(const ParamInfo& info, const std::string& text, const std
     if (std::find(info.choices.begin(), info.choices.end(), t) == info.choices.end()) {
       std::string all;
       for (const auto& c : info.choices) all += (all.empty() ? "" : ", ") + c;
-      throw InputError(file, line, info.key, "unknown value '" + t + "' (expected one of " + all + ")");
+      throw InputError(file, line, info.key,
+                       "unknown value '" + t + "' (expected one of " + all + ")");
     }
     return t;
   }
@@ -188,8 +194,8 @@ void apply_dram_preset(ArchSpec& spec, const std::string& type) {
     spec.dram.bandwidth_gbps = 25.6;  // one 64-bit DDR4-3200 channel
     spec.dram.pj_per_bit = 17.5;      // references.md: about 15-20 (assumed midpoint)
   } else if (type == "hbm2") {
-    spec.dram.bandwidth_gbps = 256;   // one stack (O'Connor et al., MICRO 2017)
-    spec.dram.pj_per_bit = 3.9;       // O'Connor et al., MICRO 2017
+    spec.dram.bandwidth_gbps = 256;  // one stack (O'Connor et al., MICRO 2017)
+    spec.dram.pj_per_bit = 3.9;      // O'Connor et al., MICRO 2017
   }
   // "custom" keeps the current bandwidth and energy.
 }
@@ -207,7 +213,8 @@ std::vector<std::string> list_presets() {
 namespace {
 
 void apply_yaml(ArchSpec& spec, const YAML::Node& node, const std::string& prefix,
-                const std::string& file, std::vector<std::pair<const ParamInfo*, ParamValue>>& out) {
+                const std::string& file,
+                std::vector<std::pair<const ParamInfo*, ParamValue>>& out) {
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     const std::int64_t line = kv.first.Mark().line + 1;
@@ -251,7 +258,8 @@ ArchSpec load_arch_impl(const std::string& name_or_path, int depth) {
   } catch (const YAML::Exception& e) {
     throw InputError(file.string(), e.mark.line + 1, "", "YAML syntax error: " + e.msg);
   }
-  if (!root.IsMap()) throw InputError(file.string(), 1, "", "expected a mapping of architecture keys");
+  if (!root.IsMap())
+    throw InputError(file.string(), 1, "", "expected a mapping of architecture keys");
   ArchSpec spec;
   if (root["base"]) {
     spec = load_arch_impl(root["base"].as<std::string>(), depth + 1);
@@ -287,14 +295,14 @@ void validate_arch(const ArchSpec& spec, int max_head_dim) {
   const double key_token_bits = static_cast<double>(max_head_dim) * spec.qk.bits;
   const double value_token_bits = static_cast<double>(max_head_dim) * spec.v.bits;
   if (spec.buffers.key_kib * 8192.0 < key_token_bits) {
-    throw InputError("", 0, "buffers.key_kib",
-                     fmt::format("{} KiB holds no {}-dim key token", spec.buffers.key_kib,
-                                 max_head_dim));
+    throw InputError(
+        "", 0, "buffers.key_kib",
+        fmt::format("{} KiB holds no {}-dim key token", spec.buffers.key_kib, max_head_dim));
   }
   if (spec.buffers.value_kib * 8192.0 < value_token_bits) {
-    throw InputError("", 0, "buffers.value_kib",
-                     fmt::format("{} KiB holds no {}-dim value token", spec.buffers.value_kib,
-                                 max_head_dim));
+    throw InputError(
+        "", 0, "buffers.value_kib",
+        fmt::format("{} KiB holds no {}-dim value token", spec.buffers.value_kib, max_head_dim));
   }
 }
 

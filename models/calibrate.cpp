@@ -29,7 +29,8 @@ std::vector<CalibrationTarget> load_targets(const std::filesystem::path& csv) {
     if (!header) {
       header = true;
       if (f.size() != 6 || f[0] != "model" || f[1] != "task") {
-        throw InputError(file, no, "", "expected header model,task,ae_speedup,hp_speedup,ae_energy,hp_energy");
+        throw InputError(file, no, "",
+                         "expected header model,task,ae_speedup,hp_speedup,ae_energy,hp_energy");
       }
       continue;
     }
@@ -54,7 +55,8 @@ void fit_baseline_split(Calibration& cal, const ArchSpec& baseline,
   const auto w = workloads::make_paper_workload(ref, std::vector<double>(baseline.qk.bits, 0.0));
   const TaskProfile profile = precompute_task(w);
   Calibration unit = cal;
-  unit.energy_scale_qk = unit.energy_scale_kbuf = unit.energy_scale_softmax = unit.energy_scale_v = 1;
+  unit.energy_scale_qk = unit.energy_scale_kbuf = unit.energy_scale_softmax = unit.energy_scale_v =
+      1;
   const DesignConstants k = derive_constants(baseline, unit);
   const Cost c = LeopardCostModel(unit).evaluate(baseline, k, profile, true);
   const auto e = [&](Component comp) { return c.energy_pj[static_cast<int>(comp)]; };
@@ -97,14 +99,17 @@ class Problem {
           found = true;
         }
       }
-      if (!found) throw InputError("", 0, "targets", "task " + t.model + "/" + t.task + " is not in the suite");
+      if (!found)
+        throw InputError("", 0, "targets",
+                         "task " + t.model + "/" + t.task + " is not in the suite");
     }
   }
 
   Calibration apply(const Eigen::VectorXd& x) const {
     Calibration cal = in_.start.values;
     const auto& ps = fit_params();
-    for (std::size_t i = 0; i < ps.size(); ++i) cal.*(ps[i].second.field) = x[static_cast<Eigen::Index>(i)];
+    for (std::size_t i = 0; i < ps.size(); ++i)
+      cal.*(ps[i].second.field) = x[static_cast<Eigen::Index>(i)];
     fit_baseline_split(cal, in_.baseline, in_.aggregate.baseline_split);
     return cal;
   }
@@ -168,7 +173,8 @@ class Problem {
     const auto key = std::make_pair(offset, skew);
     auto it = cache_.find(key);
     if (it == cache_.end()) {
-      it = cache_.emplace(key, workloads::synthesise_paper_histograms(in_.suite, offset, skew)).first;
+      it = cache_.emplace(key, workloads::synthesise_paper_histograms(in_.suite, offset, skew))
+               .first;
     }
     return it->second;
   }
@@ -246,16 +252,19 @@ FitReport calibrate(const CalibrateInputs& inputs) {
     const auto& tg = inputs.targets[t];
     report.rows.push_back({tg.model, tg.task, "ae", "speedup", tg.ae_speedup, ae[i].speedup});
     report.rows.push_back({tg.model, tg.task, "hp", "speedup", tg.hp_speedup, hp[i].speedup});
-    report.rows.push_back({tg.model, tg.task, "ae", "energy_reduction", tg.ae_energy, ae[i].energy_reduction});
-    report.rows.push_back({tg.model, tg.task, "hp", "energy_reduction", tg.hp_energy, hp[i].energy_reduction});
+    report.rows.push_back(
+        {tg.model, tg.task, "ae", "energy_reduction", tg.ae_energy, ae[i].energy_reduction});
+    report.rows.push_back(
+        {tg.model, tg.task, "hp", "energy_reduction", tg.hp_energy, hp[i].energy_reduction});
   }
   for (const auto& row : report.rows) sq += std::pow(std::log(row.fitted / row.target), 2);
   report.rms_log_error = std::sqrt(sq / static_cast<double>(report.rows.size()));
   const auto& ag = inputs.aggregate;
-  report.aggregates = {{"all", "geomean", "ae", "speedup", ag.ae_speedup, sa.speedup_geomean},
-                       {"all", "geomean", "ae", "energy_reduction", ag.ae_energy, sa.energy_reduction_geomean},
-                       {"all", "geomean", "hp", "speedup", ag.hp_speedup, sh.speedup_geomean},
-                       {"all", "geomean", "hp", "energy_reduction", ag.hp_energy, sh.energy_reduction_geomean}};
+  report.aggregates = {
+      {"all", "geomean", "ae", "speedup", ag.ae_speedup, sa.speedup_geomean},
+      {"all", "geomean", "ae", "energy_reduction", ag.ae_energy, sa.energy_reduction_geomean},
+      {"all", "geomean", "hp", "speedup", ag.hp_speedup, sh.speedup_geomean},
+      {"all", "geomean", "hp", "energy_reduction", ag.hp_energy, sh.energy_reduction_geomean}};
   return report;
 }
 

@@ -26,7 +26,7 @@ std::vector<CalibrationTarget> load_targets(const std::filesystem::path& csv);
 // Published aggregates used as targets (leopard.md section 4).
 struct AggregateTargets {
   double ae_speedup = 1.9, ae_energy = 3.9, hp_speedup = 2.4, hp_energy = 4.0;
-  double weight = 3.0;                 // residual weight of each aggregate
+  double weight = 3.0;  // residual weight of each aggregate
   // Fig. 11 baseline energy split: QK, Key buffer, softmax, x V, Value buffer (percent).
   std::array<double, 5> baseline_split = {16.7, 16.7, 14.4, 29.5, 22.0};
 };
@@ -39,8 +39,8 @@ struct FitRow {
 
 struct FitReport {
   CalibrationFile result;
-  std::vector<FitRow> rows;                 // per task and config (calibration tasks)
-  std::vector<FitRow> aggregates;           // overall geometric means
+  std::vector<FitRow> rows;        // per task and config (calibration tasks)
+  std::vector<FitRow> aggregates;  // overall geometric means
   std::vector<std::pair<std::string, double>> parameters;  // fitted values
   int iterations = 0;
   double rms_log_error = 0;
@@ -52,7 +52,7 @@ struct CalibrateInputs {
   ArchSpec ae, hp, baseline;
   CalibrationFile start;
   AggregateTargets aggregate;
-  double robust_scale = 0.05;               // soft-L1 scale on per-task log errors (0: plain)
+  double robust_scale = 0.05;  // soft-L1 scale on per-task log errors (0: plain)
 };
 
 FitReport calibrate(const CalibrateInputs& inputs);

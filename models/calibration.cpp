@@ -64,7 +64,8 @@ CalibrationFile load_calibration(const std::filesystem::path& file) {
     for (const auto& e : Calibration::entries()) {
       if (e.key == key) entry = &e;
     }
-    if (entry == nullptr) throw InputError(file.string(), line, key, "unknown calibration constant");
+    if (entry == nullptr)
+      throw InputError(file.string(), line, key, "unknown calibration constant");
     if (!kv.second.IsMap() || !kv.second["value"]) {
       throw InputError(file.string(), line, key, "expected {value: NUMBER, source: TEXT}");
     }

@@ -31,14 +31,14 @@ struct Calibration {
   double synthesis_skew = 0.0;
 
   // --- energy per action, 65 nm, 1.0 V (pJ) ---
-  double qk_pj_per_lane_bit = 0.0049;   // one q-bit x k-bit partial product incl. adder share
-  double qk_lane_overhead_bits = 0.0;   // per lane per step, in partial-product equivalents
-  double qk_idle_pj_per_unit_cycle = 0; // clock/registers of a waiting QK unit
-  double softmax_pj_per_score = 45;     // LUT exponent, 24-bit accumulate, normalise share
-  double mac_pj = 1.26;                 // one 16x16-bit MAC
-  double fifo_pj_per_op = 0.3;          // one 24-bit FIFO write or read
-  double sram_energy_factor = 1.0;      // memory compiler vs CACTI, energy
-  double energy_scale_qk = 1.0;         // Fig. 11 baseline split fits (published aggregate)
+  double qk_pj_per_lane_bit = 0.0049;    // one q-bit x k-bit partial product incl. adder share
+  double qk_lane_overhead_bits = 0.0;    // per lane per step, in partial-product equivalents
+  double qk_idle_pj_per_unit_cycle = 0;  // clock/registers of a waiting QK unit
+  double softmax_pj_per_score = 45;      // LUT exponent, 24-bit accumulate, normalise share
+  double mac_pj = 1.26;                  // one 16x16-bit MAC
+  double fifo_pj_per_op = 0.3;           // one 24-bit FIFO write or read
+  double sram_energy_factor = 1.0;       // memory compiler vs CACTI, energy
+  double energy_scale_qk = 1.0;          // Fig. 11 baseline split fits (published aggregate)
   double energy_scale_kbuf = 1.0;
   double energy_scale_softmax = 1.0;
   double energy_scale_v = 1.0;

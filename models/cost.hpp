@@ -12,15 +12,15 @@ std::string to_string(Bottleneck b);
 
 // Energy components (paper Fig. 11 names plus what the paper leaves out).
 enum class Component : int {
-  kQkCompute = 0,   // bit-serial (or bit-parallel) QK datapath, margin, compare
-  kKeyBuffer,       // Key-buffer reads (K bit slices)
-  kSoftmax,         // softmax LUT, accumulate, normalise
-  kVCompute,        // x V MAC array
-  kValueBuffer,     // Value-buffer reads of surviving rows
-  kFifo,            // score and index FIFO traffic
-  kBufferFill,      // SRAM writes when K/V/Q are loaded
-  kLeakage,         // static power x time (logic and SRAM)
-  kDram,            // off-chip traffic
+  kQkCompute = 0,  // bit-serial (or bit-parallel) QK datapath, margin, compare
+  kKeyBuffer,      // Key-buffer reads (K bit slices)
+  kSoftmax,        // softmax LUT, accumulate, normalise
+  kVCompute,       // x V MAC array
+  kValueBuffer,    // Value-buffer reads of surviving rows
+  kFifo,           // score and index FIFO traffic
+  kBufferFill,     // SRAM writes when K/V/Q are loaded
+  kLeakage,        // static power x time (logic and SRAM)
+  kDram,           // off-chip traffic
   kCount
 };
 constexpr int kNumComponents = static_cast<int>(Component::kCount);
@@ -28,30 +28,30 @@ std::string to_string(Component c);
 
 // Counted actions (what the energy table multiplies).
 struct Actions {
-  double scores = 0;            // scores computed
-  double survivors = 0;         // scores that reach the back end
-  double qk_unit_steps = 0;     // busy QK-unit cycles (one unit, one step of B bits)
-  double qk_idle_steps = 0;     // QK-unit cycles spent waiting (slowest unit, stalls)
-  double k_bits_read = 0;       // bits read from the Key buffer
-  double v_bits_read = 0;       // bits read from the Value buffer
-  double macs = 0;              // x V multiply-accumulates
-  double softmax_ops = 0;       // exponent lookups + accumulations
-  double fifo_ops = 0;          // FIFO writes + reads
-  double sram_bits_written = 0; // buffer fills
-  double dram_bytes = 0;        // off-chip bytes
-  double dense_macs = 0;        // attention MACs of the dense computation (QK^T + PV)
+  double scores = 0;             // scores computed
+  double survivors = 0;          // scores that reach the back end
+  double qk_unit_steps = 0;      // busy QK-unit cycles (one unit, one step of B bits)
+  double qk_idle_steps = 0;      // QK-unit cycles spent waiting (slowest unit, stalls)
+  double k_bits_read = 0;        // bits read from the Key buffer
+  double v_bits_read = 0;        // bits read from the Value buffer
+  double macs = 0;               // x V multiply-accumulates
+  double softmax_ops = 0;        // exponent lookups + accumulations
+  double fifo_ops = 0;           // FIFO writes + reads
+  double sram_bits_written = 0;  // buffer fills
+  double dram_bytes = 0;         // off-chip bytes
+  double dense_macs = 0;         // attention MACs of the dense computation (QK^T + PV)
 
   Actions& operator+=(const Actions& o);
   Actions& operator*=(double n);
 };
 
 struct Cost {
-  double cycles = 0;            // wall-clock cycles (after overlap with DRAM)
-  double compute_cycles = 0;    // on-chip pipeline cycles
-  double front_cycles = 0;      // QK-PU busy cycles on the critical path
-  double back_cycles = 0;       // V-PU busy cycles
-  double stall_cycles = 0;      // front-end cycles lost waiting on the back end
-  double dram_cycles = 0;       // cycles to move the DRAM traffic at the design's bandwidth
+  double cycles = 0;          // wall-clock cycles (after overlap with DRAM)
+  double compute_cycles = 0;  // on-chip pipeline cycles
+  double front_cycles = 0;    // QK-PU busy cycles on the critical path
+  double back_cycles = 0;     // V-PU busy cycles
+  double stall_cycles = 0;    // front-end cycles lost waiting on the back end
+  double dram_cycles = 0;     // cycles to move the DRAM traffic at the design's bandwidth
   double latency_s = 0;
   std::array<double, kNumComponents> energy_pj{};
   Actions actions;
@@ -70,15 +70,15 @@ struct TaskCost {
   std::string model;
   std::string task;
   Cost cost;
-  double speedup = 0;             // baseline latency / this latency
-  double energy_reduction = 0;    // baseline energy / this energy (on-chip only with onchip_only)
+  double speedup = 0;           // baseline latency / this latency
+  double energy_reduction = 0;  // baseline energy / this energy (on-chip only with onchip_only)
   Bottleneck bottleneck = Bottleneck::kFrontEnd;
-  double qk_utilization = 0;      // busy QK-unit cycles / available
-  double vpu_utilization = 0;     // V-PU busy cycles / compute cycles
-  double dram_utilization = 0;    // DRAM cycles / total cycles
-  double op_intensity = 0;        // dense attention ops per DRAM byte
-  double attainable_gops = 0;     // min(peak, intensity x bandwidth)
-  double achieved_gops = 0;       // dense ops / latency
+  double qk_utilization = 0;    // busy QK-unit cycles / available
+  double vpu_utilization = 0;   // V-PU busy cycles / compute cycles
+  double dram_utilization = 0;  // DRAM cycles / total cycles
+  double op_intensity = 0;      // dense attention ops per DRAM byte
+  double attainable_gops = 0;   // min(peak, intensity x bandwidth)
+  double achieved_gops = 0;     // dense ops / latency
 };
 
 }  // namespace leopard::models

@@ -21,17 +21,17 @@ constexpr int kMaxBitsPerCycle = 32;
 // the mean and variance of the steps ceil(b1 / B) taken by a pruned score.
 struct HeadProfile {
   double prune_rate = 0;
-  int hist_bits = 0;                                  // n of the histogram (0: nothing pruned)
+  int hist_bits = 0;  // n of the histogram (0: nothing pruned)
   std::array<double, kMaxBitsPerCycle + 1> pruned_steps_mean{};  // index B
   std::array<double, kMaxBitsPerCycle + 1> pruned_steps_var{};
-  std::vector<double> hist;   // the histogram itself, for designs with fewer bits than it has
+  std::vector<double> hist;  // the histogram itself, for designs with fewer bits than it has
 };
 
 struct LayerProfile {
   workloads::AttentionLayer shape;
   double scores_per_head = 0;
-  std::vector<HeadProfile> heads;   // one per head, or a single entry shared by all heads
-  int repeat = 1;                   // identical consecutive layers merged into one profile
+  std::vector<HeadProfile> heads;  // one per head, or a single entry shared by all heads
+  int repeat = 1;                  // identical consecutive layers merged into one profile
 };
 
 struct TaskProfile {
@@ -45,8 +45,8 @@ TaskProfile precompute_task(const workloads::TaskWorkload& task);
 // Per-design constants derived once from the spec and calibration (energies at the design's node).
 struct DesignConstants {
   double clock_hz = 0;
-  double qk_pj_per_lane_step = 0;    // one lane, one step of B bits (incl. overhead)
-  double qk_idle_pj = 0;             // one idle unit-cycle
+  double qk_pj_per_lane_step = 0;  // one lane, one step of B bits (incl. overhead)
+  double qk_idle_pj = 0;           // one idle unit-cycle
   double kbuf_read_pj_per_bit = 0;
   double kbuf_write_pj_per_bit = 0;
   double vbuf_read_pj_per_bit = 0;
@@ -54,7 +54,7 @@ struct DesignConstants {
   double softmax_pj = 0;
   double mac_pj = 0;
   double fifo_pj = 0;
-  double leakage_w = 0;              // whole chip
+  double leakage_w = 0;  // whole chip
   double area_mm2 = 0;
   std::array<double, 6> area_split{};  // qk, key buffer, value buffer, x V, softmax, other
   int value_banks = 1;

@@ -13,16 +13,19 @@ namespace leopard::models {
 
 std::string to_string(Bottleneck b) {
   switch (b) {
-    case Bottleneck::kFrontEnd: return "front_end";
-    case Bottleneck::kBackEnd: return "back_end";
-    case Bottleneck::kDram: return "dram";
+    case Bottleneck::kFrontEnd:
+      return "front_end";
+    case Bottleneck::kBackEnd:
+      return "back_end";
+    case Bottleneck::kDram:
+      return "dram";
   }
   return "?";
 }
 
 std::string to_string(Component c) {
-  static const char* names[] = {"qk_compute", "key_buffer", "softmax",     "v_compute", "value_buffer",
-                                "fifo",       "buffer_fill", "leakage",    "dram"};
+  static const char* names[] = {"qk_compute", "key_buffer",  "softmax", "v_compute", "value_buffer",
+                                "fifo",       "buffer_fill", "leakage", "dram"};
   return names[static_cast<int>(c)];
 }
 
@@ -162,8 +165,8 @@ TaskProfile precompute_task(const workloads::TaskWorkload& task) {
 // Per-design constants
 
 std::string area_component_name(int i) {
-  static const char* names[] = {"qk_logic", "key_buffer", "value_buffer", "v_logic", "softmax",
-                                "other"};
+  static const char* names[] = {"qk_logic", "key_buffer", "value_buffer",
+                                "v_logic",  "softmax",    "other"};
   return names[i];
 }
 
@@ -180,16 +183,18 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
   k.qk_idle_pj = cal.qk_idle_pj_per_unit_cycle * e_scale;
   // Key buffer: one bank per QK unit (paper: 6 x 8 KB for 6 units); value buffer: enough banks
   // of port_bits to feed the MAC array one V row per cycle (paper: 8 x 8 KB, 128-bit ports).
-  k.value_banks = std::max(1, (spec.v.macs * spec.v.bits + spec.buffers.port_bits - 1) /
-                                  spec.buffers.port_bits);
+  k.value_banks = std::max(
+      1, (spec.v.macs * spec.v.bits + spec.buffers.port_bits - 1) / spec.buffers.port_bits);
   const auto& sram = SramTable::shipped();
   const double key_bank_bytes = spec.buffers.key_kib * 1024.0 / spec.qk.dpus;
   const double value_bank_bytes = spec.buffers.value_kib * 1024.0 / k.value_banks;
   const SramBank kb = sram.bank_65nm(key_bank_bytes, spec.buffers.port_bits);
   const SramBank vb = sram.bank_65nm(value_bank_bytes, spec.buffers.port_bits);
-  k.kbuf_read_pj_per_bit = kb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_kbuf * e_scale;
+  k.kbuf_read_pj_per_bit =
+      kb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_kbuf * e_scale;
   k.kbuf_write_pj_per_bit = kb.write_pj_per_bit * cal.sram_energy_factor * e_scale;
-  k.vbuf_read_pj_per_bit = vb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_vbuf * e_scale;
+  k.vbuf_read_pj_per_bit =
+      vb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_vbuf * e_scale;
   k.vbuf_write_pj_per_bit = vb.write_pj_per_bit * cal.sram_energy_factor * e_scale;
   const double mac_width_scale = (spec.v.bits / 16.0) * (spec.v.bits / 16.0);  // mult ~ width^2
   k.mac_pj = cal.mac_pj * cal.energy_scale_v * mac_width_scale * e_scale;
@@ -197,8 +202,9 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
   k.fifo_pj = cal.fifo_pj_per_op * e_scale;
 
   // Area per tile (65 nm), then node scaling.
-  const double qk_unit = spec.qk.lanes * spec.qk.bits * spec.qk.bits_per_cycle * cal.qk_mm2_per_lane_bit +
-                         cal.qk_mm2_per_unit;
+  const double qk_unit =
+      spec.qk.lanes * spec.qk.bits * spec.qk.bits_per_cycle * cal.qk_mm2_per_lane_bit +
+      cal.qk_mm2_per_unit;
   const double qk = spec.qk.dpus * qk_unit + cal.qk_shared_mm2;
   const double key_buf = spec.qk.dpus * kb.area_mm2 * cal.sram_area_factor;
   const double value_buf = k.value_banks * vb.area_mm2 * cal.sram_area_factor;
@@ -214,7 +220,8 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
   const double logic_mm2 = (qk + v_logic + softmax) * a_scale * spec.tiles;
   const double sram_leak_mw = spec.qk.dpus * kb.leakage_mw + k.value_banks * vb.leakage_mw;
   k.leakage_w = (logic_mm2 * cal.logic_leakage_mw_per_mm2 +
-                 sram_leak_mw * cal.sram_leakage_factor * spec.tiles * e_scale) * 1e-3;
+                 sram_leak_mw * cal.sram_leakage_factor * spec.tiles * e_scale) *
+                1e-3;
   return k;
 }
 
@@ -316,7 +323,8 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
     var_pruned = std::max(0.0, sq - mean * mean);
   }
   const double mu_step = p * mu_pruned + (1 - p) * full_steps;
-  const double sq_step = p * (var_pruned + mu_pruned * mu_pruned) + (1 - p) * full_steps * full_steps;
+  const double sq_step =
+      p * (var_pruned + mu_pruned * mu_pruned) + (1 - p) * full_steps * full_steps;
   const double var_step = std::max(0.0, sq_step - mu_step * mu_step);
 
   // Buffers: tokens of this head dim per chunk (design.md section 4).
@@ -336,17 +344,15 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   const double keys_per_unit = keys_per_row / busy_units;
   const double front_mean = keys_per_unit * mu_step * passes + cal.frontend_row_cycles;
   const double front_sd = std::sqrt(keys_per_unit * var_step) * passes;
-  const double front_row =
-      front_mean +
-      cal.frontend_sync_factor * front_sd * expected_max_std_normal(static_cast<int>(busy_units));
+  const double front_row = front_mean + cal.frontend_sync_factor * front_sd *
+                                            expected_max_std_normal(static_cast<int>(busy_units));
 
-  // Back end, one row: surviving scores x cycles per surviving score (one V row over the MAC
-  // array and value banks, plus the calibrated sparse overhead when scores are pruned), plus the
-  // row's normalisation.
-  // A surviving score's V row (d x v.bits) comes from the value banks: streamed at the full port
-  // bandwidth when nothing is pruned, gathered by surviving index at 1 / (1 + backend_sparse_cycles)
-  // of it when scores are pruned (bank conflicts of index-gathered rows; calibrated, leopard.md
-  // sec. 5). The MAC/softmax pipeline takes at least ceil(d / macs) cycles per row.
+  // Back end, one row: surviving scores x cycles per surviving score, plus the row's
+  // normalisation. A surviving score's V row (d x v.bits) comes from the value banks: streamed at
+  // the full port bandwidth when nothing is pruned, gathered by surviving index at 1 / (1 +
+  // backend_sparse_cycles) of it when scores are pruned (bank conflicts of index-gathered rows;
+  // calibrated, leopard.md sec. 5). The MAC/softmax pipeline takes at least ceil(d / macs) cycles
+  // per row.
   const double row_pass = std::ceil(d / spec.v.macs);
   const double v_row_read = d * spec.v.bits / (k.value_banks * spec.buffers.port_bits);
   const double per_survivor =
@@ -381,7 +387,7 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   a.v_bits_read = a.survivors * v_width * spec.v.bits;
   a.macs = a.survivors * v_width;
   a.softmax_ops = a.survivors;
-  a.fifo_ops = 4 * a.survivors;             // score and index FIFOs, write + read
+  a.fifo_ops = 4 * a.survivors;  // score and index FIFOs, write + read
   a.sram_bits_written = k_len * d * (bits + spec.v.bits);
   a.dense_macs = 2 * scores * d;
   // DRAM: K and V once, Q once per chunk, outputs once, 32-bit partials for extra chunks.
@@ -423,8 +429,8 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
       for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] = h.energy[c] * heads;
       // Idle QK units of tiles with fewer heads than the busiest are not counted: they are
       // clock-gated at the end of a layer.
-      first_load_bytes = layer.shape.k_len * layer.shape.head_dim *
-                         (spec.qk.bits + spec.v.bits) / 8.0;
+      first_load_bytes =
+          layer.shape.k_len * layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
     } else {
       // Heads with their own statistics: head h runs on tile h mod T.
       std::vector<double> tile_cycles(tiles, 0.0), tile_front(tiles, 0.0), tile_back(tiles, 0.0),
@@ -444,8 +450,8 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
       lc.front_cycles = tile_front[t];
       lc.back_cycles = tile_back[t];
       lc.stall_cycles = tile_stall[t];
-      first_load_bytes = layer.shape.k_len * layer.shape.head_dim *
-                         (spec.qk.bits + spec.v.bits) / 8.0;
+      first_load_bytes =
+          layer.shape.k_len * layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
     }
     dram_bytes = lc.actions.dram_bytes;
     lc.compute_cycles = tile_max;
@@ -484,8 +490,8 @@ TaskCost summarise(const std::string& model, const std::string& task, const Cost
   t.op_intensity = bytes > 0 ? dense_ops / bytes : 0;
   // Peak: the dense-equivalent rate of the QK units and the MAC array at full speed.
   const double peak_gops = 2.0 * spec.tiles * spec.v.macs * 2 * spec.clock_mhz * 1e-3;
-  t.attainable_gops = bytes > 0 ? std::min(peak_gops, t.op_intensity * spec.dram.bandwidth_gbps)
-                                : peak_gops;
+  t.attainable_gops =
+      bytes > 0 ? std::min(peak_gops, t.op_intensity * spec.dram.bandwidth_gbps) : peak_gops;
   t.achieved_gops = cost.latency_s > 0 ? dense_ops / cost.latency_s * 1e-9 : 0;
   return t;
 }

@@ -29,12 +29,12 @@ class SramTable {
   struct Row {
     double bytes, width, read_pj_bit, write_pj_bit, leak_mw, area;
   };
-  std::vector<Row> rows_;                    // sorted by (width, bytes)
-  std::vector<double> widths_;               // distinct widths, ascending
-  std::vector<std::size_t> width_begin_;     // rows_ index where each width starts (+ end)
+  std::vector<Row> rows_;                 // sorted by (width, bytes)
+  std::vector<double> widths_;            // distinct widths, ascending
+  std::vector<std::size_t> width_begin_;  // rows_ index where each width starts (+ end)
   SramBank at_width(std::size_t w, double bytes) const;
   SramBank interpolate(double bytes, double port_bits) const;
-  std::uint64_t id_;                         // unique per table (keys the per-thread memo)
+  std::uint64_t id_;  // unique per table (keys the per-thread memo)
 };
 
 }  // namespace leopard::models

@@ -90,7 +90,8 @@ SuiteEvaluator::SuiteEvaluator(const workloads::Suite& suite, const ArchSpec& ba
     t.energy_reduction = 1;
   }
   impl_->baseline = std::move(base);
-  for (const auto& t : impl_->baseline) impl_->baseline_energy.push_back(impl_->task_energy(t.cost));
+  for (const auto& t : impl_->baseline)
+    impl_->baseline_energy.push_back(impl_->task_energy(t.cost));
 }
 
 SuiteEvaluator::~SuiteEvaluator() = default;
@@ -98,7 +99,8 @@ SuiteEvaluator::SuiteEvaluator(SuiteEvaluator&&) noexcept = default;
 
 SuiteCost SuiteEvaluator::evaluate(const ArchSpec& spec) const { return impl_->run(spec, nullptr); }
 
-SuiteCost SuiteEvaluator::evaluate_detailed(const ArchSpec& spec, std::vector<TaskCost>& tasks) const {
+SuiteCost SuiteEvaluator::evaluate_detailed(const ArchSpec& spec,
+                                            std::vector<TaskCost>& tasks) const {
   tasks.clear();
   return impl_->run(spec, &tasks);
 }

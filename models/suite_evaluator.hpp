@@ -16,8 +16,8 @@
 namespace leopard::models {
 
 struct EvalOptions {
-  bool onchip_only = false;       // the paper's methodology: no DRAM time or energy
-  bool geomean_latency = false;   // suite latency/energy as geometric mean instead of sum
+  bool onchip_only = false;      // the paper's methodology: no DRAM time or energy
+  bool geomean_latency = false;  // suite latency/energy as geometric mean instead of sum
 };
 
 // Suite-level result of one design (sums over tasks unless geomean was asked).
@@ -27,8 +27,8 @@ struct SuiteCost {
   double energy_onchip_j = 0;
   double energy_dram_j = 0;
   double area_mm2 = 0;
-  double power_w = 0;                    // energy / latency over the suite
-  double speedup_geomean = 0;            // vs the baseline on the same suite
+  double power_w = 0;          // energy / latency over the suite
+  double speedup_geomean = 0;  // vs the baseline on the same suite
   double energy_reduction_geomean = 0;
   Bottleneck bottleneck = Bottleneck::kFrontEnd;  // most common over tasks
 };

@@ -1,9 +1,10 @@
 // Stillmaker-Baas energy polynomials and area factors, interpolated between nodes.
 #include "models/tech.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "workloads/core/error.hpp"
 
@@ -49,7 +50,8 @@ double energy_factor(double node_nm, double vdd) {
     if (node_nm <= kFits[i + 1].nm) {
       const double t = std::log(node_nm / kFits[i].nm) / std::log(kFits[i + 1].nm / kFits[i].nm);
       // Interpolate the energies (in log space), not the coefficients.
-      return std::exp((1 - t) * std::log(poly(kFits[i], vdd)) + t * std::log(poly(kFits[i + 1], vdd)));
+      return std::exp((1 - t) * std::log(poly(kFits[i], vdd)) +
+                      t * std::log(poly(kFits[i + 1], vdd)));
     }
   }
   return poly(kFits.back(), vdd);

@@ -14,7 +14,7 @@
 namespace leopard::workloads {
 
 struct PaperTask {
-  std::string model;       // zoo name
+  std::string model;  // zoo name
   std::string task;
   std::string dataset;
   std::int64_t seq_len = 0;
@@ -22,7 +22,7 @@ struct PaperTask {
   int layers = 0;
   int heads = 0;
   bool causal = false;
-  double prune_rate = 0;   // 0..1 (prune_pct / 100)
+  double prune_rate = 0;  // 0..1 (prune_pct / 100)
   double pruned_bits_avg = 0;
 };
 

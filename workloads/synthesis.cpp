@@ -94,8 +94,10 @@ SyntheticPopulation::SyntheticPopulation(int head_dim, int n_bits, double clip, 
       q[i] = quantise(zq[i], clip, n_bits);
       k[i] = quantise(zk[i] + e * zq[i] / q_norm, clip, n_bits);
     }
-    bound_sequence(q.data(), k.data(), head_dim, n_bits, &bounds[static_cast<std::size_t>(p) * n_bits]);
-    order[p] = {bounds[static_cast<std::size_t>(p) * n_bits + n_bits - 1], static_cast<std::size_t>(p)};
+    bound_sequence(q.data(), k.data(), head_dim, n_bits,
+                   &bounds[static_cast<std::size_t>(p) * n_bits]);
+    order[p] = {bounds[static_cast<std::size_t>(p) * n_bits + n_bits - 1],
+                static_cast<std::size_t>(p)};
   }
   // Keep pairs sorted by exact score so a pruning rate maps to a prefix.
   std::sort(order.begin(), order.end());
@@ -103,16 +105,16 @@ SyntheticPopulation::SyntheticPopulation(int head_dim, int n_bits, double clip, 
   bounds_.resize(bounds.size());
   for (int r = 0; r < pairs; ++r) {
     scores_sorted_[r] = order[r].first;
-    std::copy_n(&bounds[order[r].second * n_bits], n_bits, &bounds_[static_cast<std::size_t>(r) * n_bits]);
+    std::copy_n(&bounds[order[r].second * n_bits], n_bits,
+                &bounds_[static_cast<std::size_t>(r) * n_bits]);
   }
 }
 
 std::vector<double> SyntheticPopulation::histogram(double prune_rate) const {
   std::vector<double> hist(n_bits_, 0.0);
   const std::size_t pairs = scores_sorted_.size();
-  const auto cut = static_cast<std::size_t>(
-      std::clamp(std::llround(prune_rate * static_cast<double>(pairs)), 0LL,
-                 static_cast<long long>(pairs)));
+  const auto cut = static_cast<std::size_t>(std::clamp(
+      std::llround(prune_rate * static_cast<double>(pairs)), 0LL, static_cast<long long>(pairs)));
   if (cut == 0) return hist;
   // Threshold at the p-quantile: the `cut` lowest scores are pruned (U_n = s < Th) and the rest
   // survive. Th sits just above the highest pruned score.
@@ -164,7 +166,8 @@ class PopulationGrid {
  private:
   std::mutex mutex_;
   std::map<std::tuple<int, int, double, int, std::uint64_t>,
-           std::vector<std::unique_ptr<SyntheticPopulation>>> grid_;
+           std::vector<std::unique_ptr<SyntheticPopulation>>>
+      grid_;
 };
 
 PopulationGrid& population_grid() {
@@ -229,8 +232,10 @@ SynthesisResult synthesise_histograms(const std::vector<SynthesisTask>& tasks,
         }
       }
     }
-    const double log_clip = std::log2(PopulationGrid::clip(lo)) +
-                            (hi > lo ? t * (std::log2(PopulationGrid::clip(hi)) - std::log2(PopulationGrid::clip(lo))) : 0.0);
+    const double log_clip =
+        std::log2(PopulationGrid::clip(lo)) +
+        (hi > lo ? t * (std::log2(PopulationGrid::clip(hi)) - std::log2(PopulationGrid::clip(lo)))
+                 : 0.0);
     for (std::size_t j = 0; j < members.size(); ++j) {
       result.histograms[members[j]] = std::move(out[j]);
       result.clip[members[j]] = std::exp2(log_clip);

@@ -1,8 +1,8 @@
 // Synthesis of termination histograms for tasks where only a pruning rate and a per-model average
 // of processed K bits are published (the paper suite). Method (leopard.md section 5):
 //   1. Draw a fixed population of synthetic (q, k) pairs, d lanes, entries i.i.d. N(0, 1), with a
-//      relevance term: k += skew x e x q / |q|, e ~ Exp(1) per pair, which gives the scores the long
-//      right tail of real attention logits (a few keys matter, most do not); quantise both
+//      relevance term: k += skew x e x q / |q|, e ~ Exp(1) per pair, which gives the scores the
+//      long right tail of real attention logits (a few keys matter, most do not); quantise both
 //      symmetrically to n-bit sign-magnitude with a clipping range of `clip` standard deviations.
 //   2. Run the exact bit-serial bound of LeOPArd's QK unit on each pair (MSB first, B = 1): the
 //      non-increasing sequence U_b = P_b + M_b of partial sum plus margin, b = 1..n (U_n = q.k).
@@ -37,22 +37,22 @@ class SyntheticPopulation {
 
  private:
   int n_bits_;
-  std::vector<std::int64_t> scores_sorted_;   // exact scores, ascending
-  std::vector<std::int64_t> bounds_;          // pairs x n_bits, row-major
+  std::vector<std::int64_t> scores_sorted_;  // exact scores, ascending
+  std::vector<std::int64_t> bounds_;         // pairs x n_bits, row-major
 };
 
 struct SynthesisTask {
-  std::string group;        // e.g. "bert-base/GLUE": tasks that share a published average
-  double prune_rate = 0;    // 0..1
-  double target_bits = 0;   // published average bits of the group (before the offset)
+  std::string group;       // e.g. "bert-base/GLUE": tasks that share a published average
+  double prune_rate = 0;   // 0..1
+  double target_bits = 0;  // published average bits of the group (before the offset)
   int head_dim = 0;
 };
 
 struct SynthesisOptions {
-  int n_bits = 12;                  // paper: 12-bit Q/K
-  double bit_offset = 0;            // calibrated, see above
-  double skew = 0;                  // calibrated relevance term, see above
-  int pairs = 4096;                 // population size per evaluation
+  int n_bits = 12;        // paper: 12-bit Q/K
+  double bit_offset = 0;  // calibrated, see above
+  double skew = 0;        // calibrated relevance term, see above
+  int pairs = 4096;       // population size per evaluation
   std::uint64_t seed = 0x1E0DA4D5EULL;
 };
 

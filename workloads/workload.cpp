@@ -20,9 +20,7 @@ double AttentionLayer::scores_per_head() const {
   return total;
 }
 
-double AttentionLayer::attention_macs() const {
-  return 2.0 * heads * scores_per_head() * head_dim;
-}
+double AttentionLayer::attention_macs() const { return 2.0 * heads * scores_per_head() * head_dim; }
 
 double TerminationStats::mean_pruned_bits() const {
   double mean = 0;

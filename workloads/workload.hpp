@@ -10,12 +10,12 @@ namespace leopard::workloads {
 
 // Shape of one attention layer, as extracted from a model graph (never stored beside it).
 struct AttentionLayer {
-  int index = 0;            // 0-based layer (or MemN2N hop) index
-  std::string name;         // graph node name of the QK^T operator, e.g. "layer3.qk"
+  int index = 0;     // 0-based layer (or MemN2N hop) index
+  std::string name;  // graph node name of the QK^T operator, e.g. "layer3.qk"
   int heads = 0;
   int head_dim = 0;
-  std::int64_t q_len = 0;   // query rows
-  std::int64_t k_len = 0;   // keys per row (before causal masking)
+  std::int64_t q_len = 0;  // query rows
+  std::int64_t k_len = 0;  // keys per row (before causal masking)
   bool causal = false;
 
   // Scores computed per head: q_len * k_len, or the lower triangle (with diagonal) when causal
@@ -27,8 +27,8 @@ struct AttentionLayer {
 
 // Pruning statistics of one head (or of every head of a layer).
 struct TerminationStats {
-  double n_scores = 0;            // scores computed
-  double n_pruned = 0;            // scores below the threshold
+  double n_scores = 0;  // scores computed
+  double n_pruned = 0;  // scores below the threshold
   // hist[b - 1] = fraction of the pruned scores that terminate after K bit b (b = 1..n_bits),
   // at one bit per step (B = 1). Sums to 1 when n_pruned > 0. For B bits per cycle a score
   // terminating at bit b takes ceil(b / B) steps (leopard.md section 2, derived).
@@ -47,7 +47,7 @@ struct LayerWorkload {
 };
 
 struct TaskWorkload {
-  std::string model;        // zoo name
+  std::string model;  // zoo name
   std::string task;
   std::int64_t seq_len = 0;
   std::vector<LayerWorkload> layers;
@@ -58,7 +58,7 @@ struct TaskWorkload {
 
 struct Suite {
   std::string name;
-  std::string source;       // file it came from
+  std::string source;  // file it came from
   std::vector<TaskWorkload> tasks;
 };
 

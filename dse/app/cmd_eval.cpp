@@ -1,8 +1,9 @@
 // `eval`, `reproduce` and `calibrate`: price designs on a suite, rerun the paper's experiment, and
 // fit the model's global constants.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -28,7 +29,7 @@ models::ArchSpec resolve_arch(const std::string& arch, const std::vector<std::st
 
 models::Calibration resolve_calibration(const std::string& path) {
   return models::load_calibration(path.empty() ? models::default_calibration_path()
-                                              : std::filesystem::path(path))
+                                               : std::filesystem::path(path))
       .values;
 }
 
@@ -54,9 +55,11 @@ void run_eval(const EvalArgs& a) {
   std::vector<models::TaskCost> tasks;
   const models::SuiteCost s = ev.evaluate_detailed(spec, tasks);
   Table t;
-  t.columns = {"model", "task", "cycles", "latency_ms", "energy_onchip_uj", "energy_dram_uj",
-               "power_w", "speedup", "energy_reduction", "bottleneck", "qk_util", "vpu_util",
-               "dram_bytes", "dense_macs", "op_intensity", "attainable_gops", "achieved_gops"};
+  t.columns = {
+      "model",           "task",         "cycles",     "latency_ms",       "energy_onchip_uj",
+      "energy_dram_uj",  "power_w",      "speedup",    "energy_reduction", "bottleneck",
+      "qk_util",         "vpu_util",     "dram_bytes", "dense_macs",       "op_intensity",
+      "attainable_gops", "achieved_gops"};
   t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4};
   for (const auto& x : tasks) {
     const double e = x.cost.energy_pj_total() * 1e-12;
@@ -77,7 +80,8 @@ void run_eval(const EvalArgs& a) {
         "speedup and energy reduction are geometric means vs '{}'{}\n",
         spec.name, spec.tiles, spec.qk.dpus, spec.qk.lanes, spec.qk.bits_per_cycle, spec.clock_mhz,
         spec.tech.node_nm, s.area_mm2, a.baseline, a.onchip_only ? " (on-chip only)" : "");
-    const models::DesignConstants k = models::derive_constants(spec, resolve_calibration(a.calibration));
+    const models::DesignConstants k =
+        models::derive_constants(spec, resolve_calibration(a.calibration));
     std::cout << "area split:";
     for (int i = 0; i < static_cast<int>(k.area_split.size()); ++i) {
       if (k.area_split[i] > 0) {
@@ -120,19 +124,20 @@ void run_reproduce(const ReproduceArgs& a) {
   };
   Table t;
   if (format == OutputFormat::kTable) {
-    t.columns = {"model", "task", "ae_speedup", "paper", "err_%", "hp_speedup", "paper", "err_%",
-                 "ae_energy_red", "paper", "err_%", "hp_energy_red", "paper", "err_%", "bottleneck_ae"};
+    t.columns = {"model",      "task",          "ae_speedup", "paper",         "err_%",
+                 "hp_speedup", "paper",         "err_%",      "ae_energy_red", "paper",
+                 "err_%",      "hp_energy_red", "paper",      "err_%",         "bottleneck_ae"};
     t.precision = {0, 0, 3, 3, 2, 3, 3, 2, 3, 3, 2, 3, 3, 2, 0};
     for (std::size_t i = 0; i < ae.size(); ++i) {
       const auto it = paper.find(ae[i].model + "/" + ae[i].task);
       const bool has = it != paper.end();
       const models::CalibrationTarget p = has ? it->second : models::CalibrationTarget{};
       auto pv = [&](double v) -> Cell { return has ? Cell{v} : Cell{}; };
-      t.add_row({ae[i].model, ae[i].task, ae[i].speedup, pv(p.ae_speedup), pct(ae[i].speedup, p.ae_speedup),
-                 hp[i].speedup, pv(p.hp_speedup), pct(hp[i].speedup, p.hp_speedup),
-                 ae[i].energy_reduction, pv(p.ae_energy), pct(ae[i].energy_reduction, p.ae_energy),
-                 hp[i].energy_reduction, pv(p.hp_energy), pct(hp[i].energy_reduction, p.hp_energy),
-                 models::to_string(ae[i].bottleneck)});
+      t.add_row({ae[i].model, ae[i].task, ae[i].speedup, pv(p.ae_speedup),
+                 pct(ae[i].speedup, p.ae_speedup), hp[i].speedup, pv(p.hp_speedup),
+                 pct(hp[i].speedup, p.hp_speedup), ae[i].energy_reduction, pv(p.ae_energy),
+                 pct(ae[i].energy_reduction, p.ae_energy), hp[i].energy_reduction, pv(p.hp_energy),
+                 pct(hp[i].energy_reduction, p.hp_energy), models::to_string(ae[i].bottleneck)});
     }
     // Per-model geometric means, then the overall ones with the paper's published values.
     std::vector<std::string> order;
@@ -164,8 +169,16 @@ void run_reproduce(const ReproduceArgs& a) {
         ae.size(), sa.area_mm2, sh.area_mm2);
     return;
   }
-  t.columns = {"model", "task", "config", "speedup", "energy_reduction", "paper_speedup",
-               "paper_energy_reduction", "bottleneck", "latency_s", "energy_j"};
+  t.columns = {"model",
+               "task",
+               "config",
+               "speedup",
+               "energy_reduction",
+               "paper_speedup",
+               "paper_energy_reduction",
+               "bottleneck",
+               "latency_s",
+               "energy_j"};
   for (std::size_t i = 0; i < ae.size(); ++i) {
     const auto it = paper.find(ae[i].model + "/" + ae[i].task);
     for (int c = 0; c < 2; ++c) {
@@ -197,8 +210,9 @@ void run_calibrate(const CalibrateArgs& a) {
   const OutputFormat format = parse_output_format(a.format);
   models::CalibrateInputs in;
   in.suite = workloads::load_paper_tasks(workloads::paper_suite_csv());
-  in.targets = models::load_targets(a.targets.empty() ? data_path("models/data/paper_calibration.csv")
-                                                      : std::filesystem::path(a.targets));
+  in.targets =
+      models::load_targets(a.targets.empty() ? data_path("models/data/paper_calibration.csv")
+                                             : std::filesystem::path(a.targets));
   in.ae = resolve_arch(a.ae, {});
   in.hp = resolve_arch(a.hp, {});
   in.baseline = resolve_arch(a.baseline, {});
@@ -216,15 +230,21 @@ void run_calibrate(const CalibrateArgs& a) {
   }
   render(std::cout, t, format);
   if (format == OutputFormat::kTable) {
-    std::cout << "\nfitted constants (" << rep.iterations << " Levenberg-Marquardt iterations, rms log error "
+    std::cout << "\nfitted constants (" << rep.iterations
+              << " Levenberg-Marquardt iterations, rms log error "
               << format_double(rep.rms_log_error, 4) << "):\n";
-    for (const auto& [k, v] : rep.parameters) std::cout << "  " << k << " = " << format_double(v, 6) << '\n';
+    for (const auto& [k, v] : rep.parameters)
+      std::cout << "  " << k << " = " << format_double(v, 6) << '\n';
   }
   if (!a.output.empty()) {
     const std::string header =
         "# leopard-dse calibration constants at 65 nm, 1.0 V. Written by `leopard-dse calibrate` "
-        "(targets: " + std::filesystem::path(a.targets.empty() ? "models/data/paper_calibration.csv" : a.targets).filename().string() +
-        ", leopard.md section 4 aggregates).\n# Each constant: value and source. Calibrated ones say so.\n";
+        "(targets: " +
+        std::filesystem::path(a.targets.empty() ? "models/data/paper_calibration.csv" : a.targets)
+            .filename()
+            .string() +
+        ", leopard.md section 4 aggregates).\n# Each constant: value and source. Calibrated ones "
+        "say so.\n";
     const std::string tmp = a.output + ".tmp";
     {
       std::ofstream out(tmp);
@@ -242,7 +262,8 @@ void run_calibrate(const CalibrateArgs& a) {
         {"Layer-level statistics of the paper suite, SYNTHESISED (not measured): per task, exact "
          "bit-serial emulation on synthetic Gaussian Q/K (workloads/synthesis.hpp)",
          "inputs: workloads/data/paper_suite.csv (prune_pct, pruned_bits_avg, head_dim) and "
-         "termination_bit_offset = " + format_double(rep.result.values.termination_bit_offset, 8) +
+         "termination_bit_offset = " +
+             format_double(rep.result.values.termination_bit_offset, 8) +
              ", synthesis_skew = " + format_double(rep.result.values.synthesis_skew, 8) +
              " from models/data/calibration_65nm.yaml",
          "written by: leopard-dse calibrate -o models/data/calibration_65nm.yaml --write-stats "
@@ -256,34 +277,50 @@ void run_calibrate(const CalibrateArgs& a) {
 void register_eval(CLI::App& app) {
   {
     auto a = std::make_shared<EvalArgs>();
-    auto* cmd = app.add_subcommand("eval", "Price one design on a suite, task by task, vs the baseline");
-    cmd->add_option("--arch", a->arch, "Preset name or architecture YAML file")->capture_default_str();
-    cmd->add_option("--set", a->sets, "Override an architecture key, e.g. --set qk.dpus=8 (repeatable)");
-    cmd->add_option("--baseline", a->baseline, "Reference design for speedups")->capture_default_str();
-    cmd->add_option("--suite", a->suite, "Suite name (paper) or suite YAML file")->capture_default_str();
+    auto* cmd =
+        app.add_subcommand("eval", "Price one design on a suite, task by task, vs the baseline");
+    cmd->add_option("--arch", a->arch, "Preset name or architecture YAML file")
+        ->capture_default_str();
+    cmd->add_option("--set", a->sets,
+                    "Override an architecture key, e.g. --set qk.dpus=8 (repeatable)");
+    cmd->add_option("--baseline", a->baseline, "Reference design for speedups")
+        ->capture_default_str();
+    cmd->add_option("--suite", a->suite, "Suite name (paper) or suite YAML file")
+        ->capture_default_str();
     cmd->add_option("--task", a->task, "Keep tasks whose model/task matches this glob");
-    cmd->add_option("--calibration", a->calibration, "Calibration YAML (default: the shipped 65 nm one)");
-    cmd->add_flag("--onchip-only", a->onchip_only, "No DRAM time or energy (the paper's methodology)");
+    cmd->add_option("--calibration", a->calibration,
+                    "Calibration YAML (default: the shipped 65 nm one)");
+    cmd->add_flag("--onchip-only", a->onchip_only,
+                  "No DRAM time or energy (the paper's methodology)");
     add_format_option(*cmd, a->format);
     cmd->callback([a] { run_eval(*a); });
   }
   {
     auto a = std::make_shared<ReproduceArgs>();
-    auto* cmd = app.add_subcommand("reproduce", "The paper's experiment: AE and HP vs baseline on its 43 tasks");
-    cmd->add_option("--calibration", a->calibration, "Calibration YAML (default: the shipped 65 nm one)");
+    auto* cmd = app.add_subcommand("reproduce",
+                                   "The paper's experiment: AE and HP vs baseline on its 43 tasks");
+    cmd->add_option("--calibration", a->calibration,
+                    "Calibration YAML (default: the shipped 65 nm one)");
     add_format_option(*cmd, a->format);
     cmd->callback([a] { run_reproduce(*a); });
   }
   {
     auto a = std::make_shared<CalibrateArgs>();
-    auto* cmd = app.add_subcommand("calibrate", "Fit the model's calibratable global constants to target results");
-    cmd->add_option("--targets", a->targets, "CSV model,task,ae_speedup,hp_speedup,ae_energy,hp_energy (default: the paper's)");
-    cmd->add_option("--arch", a->ae, "First design (the targets' ae columns)")->capture_default_str();
-    cmd->add_option("--arch2", a->hp, "Second design (the targets' hp columns)")->capture_default_str();
+    auto* cmd = app.add_subcommand(
+        "calibrate", "Fit the model's calibratable global constants to target results");
+    cmd->add_option(
+        "--targets", a->targets,
+        "CSV model,task,ae_speedup,hp_speedup,ae_energy,hp_energy (default: the paper's)");
+    cmd->add_option("--arch", a->ae, "First design (the targets' ae columns)")
+        ->capture_default_str();
+    cmd->add_option("--arch2", a->hp, "Second design (the targets' hp columns)")
+        ->capture_default_str();
     cmd->add_option("--baseline", a->baseline, "Reference design")->capture_default_str();
-    cmd->add_option("--start", a->start, "Calibration YAML to start from (default: the shipped one)");
+    cmd->add_option("--start", a->start,
+                    "Calibration YAML to start from (default: the shipped one)");
     cmd->add_option("-o,--output", a->output, "Write the fitted calibration YAML here");
-    cmd->add_option("--write-stats", a->stats_output, "Also write the paper suite's synthesised statistics CSV");
+    cmd->add_option("--write-stats", a->stats_output,
+                    "Also write the paper suite's synthesised statistics CSV");
     cmd->add_option("--robust-scale", a->robust_scale,
                     "Soft-L1 scale on per-task log errors (0: plain least squares)")
         ->check(CLI::Range(0.0, 10.0))

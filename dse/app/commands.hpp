@@ -10,12 +10,12 @@
 
 namespace leopard::app {
 
-void register_workloads(CLI::App& app);   // workloads list | show | import
-void register_stats(CLI::App& app);       // stats check
-void register_profile(CLI::App& app);     // profile
-void register_eval(CLI::App& app);        // eval, reproduce, calibrate
-void register_sweep(CLI::App& app);       // sweep
-void register_store(CLI::App& app);       // query, export, merge
+void register_workloads(CLI::App& app);  // workloads list | show | import
+void register_stats(CLI::App& app);      // stats check
+void register_profile(CLI::App& app);    // profile
+void register_eval(CLI::App& app);       // eval, reproduce, calibrate
+void register_sweep(CLI::App& app);      // sweep
+void register_store(CLI::App& app);      // query, export, merge
 
 // Adds "--format table|csv|json" (default table) bound to `target`.
 CLI::Option* add_format_option(CLI::App& cmd, std::string& target);

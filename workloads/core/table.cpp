@@ -15,7 +15,8 @@ OutputFormat parse_output_format(const std::string& text) {
   if (text == "table") return OutputFormat::kTable;
   if (text == "csv") return OutputFormat::kCsv;
   if (text == "json") return OutputFormat::kJson;
-  throw InputError("", 0, "--format", "unknown format '" + text + "' (expected table, csv or json)");
+  throw InputError("", 0, "--format",
+                   "unknown format '" + text + "' (expected table, csv or json)");
 }
 
 std::string format_double(double value, int significant) {
@@ -61,16 +62,19 @@ void render_text(std::ostream& out, const Table& table) {
   for (std::size_t c = 0; c < n; ++c) width[c] = table.columns[c].size();
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     for (std::size_t c = 0; c < n && c < table.rows[r].size(); ++c) {
-      const int digits = c < table.precision.size() && table.precision[c] > 0 ? table.precision[c] : 4;
+      const int digits =
+          c < table.precision.size() && table.precision[c] > 0 ? table.precision[c] : 4;
       text[r][c] = cell_text(table.rows[r][c], digits);
       width[c] = std::max(width[c], text[r][c].size());
     }
   }
   std::vector<bool> right(n, false);
   for (std::size_t c = 0; c < n; ++c) {
-    right[c] = !table.rows.empty() && std::all_of(table.rows.begin(), table.rows.end(), [&](auto& row) {
-      return c >= row.size() || is_number(row[c]) || std::holds_alternative<std::monostate>(row[c]);
-    });
+    right[c] =
+        !table.rows.empty() && std::all_of(table.rows.begin(), table.rows.end(), [&](auto& row) {
+          return c >= row.size() || is_number(row[c]) ||
+                 std::holds_alternative<std::monostate>(row[c]);
+        });
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string s;
@@ -130,9 +134,15 @@ void render_json(std::ostream& out, const Table& table) {
 
 void render(std::ostream& out, const Table& table, OutputFormat format) {
   switch (format) {
-    case OutputFormat::kTable: render_text(out, table); break;
-    case OutputFormat::kCsv: render_csv(out, table); break;
-    case OutputFormat::kJson: render_json(out, table); break;
+    case OutputFormat::kTable:
+      render_text(out, table);
+      break;
+    case OutputFormat::kCsv:
+      render_csv(out, table);
+      break;
+    case OutputFormat::kJson:
+      render_json(out, table);
+      break;
   }
 }
 

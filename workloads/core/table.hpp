@@ -18,9 +18,9 @@ enum class OutputFormat { kTable, kCsv, kJson };
 OutputFormat parse_output_format(const std::string& text);
 
 struct Table {
-  std::vector<std::string> columns;       // names, units in the name ("latency_ms")
-  std::vector<std::vector<Cell>> rows;    // each row has columns.size() cells
-  std::vector<int> precision;             // significant digits per column in text tables (opt.)
+  std::vector<std::string> columns;     // names, units in the name ("latency_ms")
+  std::vector<std::vector<Cell>> rows;  // each row has columns.size() cells
+  std::vector<int> precision;           // significant digits per column in text tables (opt.)
 
   void add_row(std::vector<Cell> row) { rows.push_back(std::move(row)); }
 };
