@@ -262,7 +262,13 @@ ArchSpec load_arch_impl(const std::string& name_or_path, int depth) {
     throw InputError(file.string(), 1, "", "expected a mapping of architecture keys");
   ArchSpec spec;
   if (root["base"]) {
-    spec = load_arch_impl(root["base"].as<std::string>(), depth + 1);
+    const YAML::Node base = root["base"];
+    try {
+      spec = load_arch_impl(base.as<std::string>(), depth + 1);
+    } catch (const InputError& e) {
+      if (!e.file().empty()) throw;  // the error is inside the base file: it names it already
+      throw InputError(file.string(), base.Mark().line + 1, "base", e.message());
+    }
   }
   std::vector<std::pair<const ParamInfo*, ParamValue>> values;
   apply_yaml(spec, root, "", file.string(), values);
@@ -285,9 +291,9 @@ ArchSpec load_arch(const std::string& name_or_path) {
   }
 }
 
-void validate_arch(const ArchSpec& spec, int max_head_dim) {
+void validate_arch(const ArchSpec& spec, int max_head_dim, const std::string& file) {
   if (spec.qk.bits_per_cycle > spec.qk.bits) {
-    throw InputError("", 0, "qk.bits_per_cycle",
+    throw InputError(file, 0, "qk.bits_per_cycle",
                      fmt::format("{} bits per cycle exceeds qk.bits = {}", spec.qk.bits_per_cycle,
                                  spec.qk.bits));
   }

@@ -12,11 +12,11 @@ namespace leopard::models {
 
 struct ArchSpec {
   std::string name = "custom";
-  int tiles = 2;                    // paper section 3 (2 tiles)
-  double clock_mhz = 800;           // paper: 800 MHz
+  int tiles = 2;           // paper section 3 (2 tiles)
+  double clock_mhz = 800;  // paper: 800 MHz
   struct Tech {
-    double node_nm = 65;            // paper: TSMC 65 nm GP
-    double vdd = 1.0;               // 65 nm GP nominal supply (assumed; paper silent)
+    double node_nm = 65;  // paper: TSMC 65 nm GP
+    double vdd = 1.0;     // 65 nm GP nominal supply (assumed; paper silent)
   } tech;
   struct Qk {
     int dpus = 6;                   // QK-DPUs per tile (AE 6, HP 8)
@@ -27,22 +27,22 @@ struct ArchSpec {
     bool early_termination = true;  // MSB-first early termination
   } qk;
   struct V {
-    int macs = 64;                  // MACs of the x V array (paper: 64)
-    int bits = 16;                  // V and probability bits (paper: 16)
+    int macs = 64;  // MACs of the x V array (paper: 64)
+    int bits = 16;  // V and probability bits (paper: 16)
   } v;
   struct Buffers {
-    double key_kib = 48;            // Key buffer per tile (paper: 48 KB)
-    double value_kib = 64;          // Value buffer per tile (paper: 64 KB)
-    int port_bits = 128;            // port width per bank (paper: 128)
+    double key_kib = 48;    // Key buffer per tile (paper: 48 KB)
+    double value_kib = 64;  // Value buffer per tile (paper: 64 KB)
+    int port_bits = 128;    // port width per bank (paper: 128)
   } buffers;
   struct Fifo {
-    int depth = 512;                // score/index FIFO entries (paper: 24-bit x 512)
+    int depth = 512;  // score/index FIFO entries (paper: 24-bit x 512)
   } fifo;
   struct Dram {
-    std::string type = "lpddr4";    // lpddr4 | ddr4 | hbm2 | custom
-    double bandwidth_gbps = 12.8;   // GB/s shared by the tiles (references.md, LPDDR4 x32-3200)
-    double pj_per_bit = 8.0;        // references.md (LPDDR4)
-    bool double_buffer = true;      // K/V loads of the next head overlap compute
+    std::string type = "lpddr4";   // lpddr4 | ddr4 | hbm2 | custom
+    double bandwidth_gbps = 12.8;  // GB/s shared by the tiles (references.md, LPDDR4 x32-3200)
+    double pj_per_bit = 8.0;       // references.md (LPDDR4)
+    bool double_buffer = true;     // K/V loads of the next head overlap compute
   } dram;
 };
 
@@ -50,13 +50,13 @@ using ParamValue = std::variant<double, std::string, bool>;
 
 // Self-documenting description of one architecture key (dotted path).
 struct ParamInfo {
-  std::string key;          // "qk.dpus"
-  std::string type;         // "int", "float", "bool", "enum"
-  std::string unit;         // "", "MHz", "KiB", ...
+  std::string key;   // "qk.dpus"
+  std::string type;  // "int", "float", "bool", "enum"
+  std::string unit;  // "", "MHz", "KiB", ...
   std::string doc;
-  double min = 0;           // numeric bounds (inclusive)
+  double min = 0;  // numeric bounds (inclusive)
   double max = 0;
-  std::vector<std::string> choices;   // enum values
+  std::vector<std::string> choices;  // enum values
   std::function<ParamValue(const ArchSpec&)> get;
   std::function<void(ArchSpec&, const ParamValue&)> set;
 };
@@ -81,8 +81,8 @@ std::vector<std::string> list_presets();
 // or dotted keys). Unknown keys are InputErrors naming the file, line and dotted path.
 ArchSpec load_arch(const std::string& name_or_path);
 // Checks relations between keys (a buffer that holds at least one token of the given head dim,
-// ...). Throws InputError naming the key.
-void validate_arch(const ArchSpec& spec, int max_head_dim = 64);
+// ...). Throws InputError naming the key (and `file`, the architecture file, when given).
+void validate_arch(const ArchSpec& spec, int max_head_dim = 64, const std::string& file = "");
 // Resolved spec as YAML (every key).
 std::string arch_to_yaml(const ArchSpec& spec);
 

@@ -35,7 +35,11 @@ std::vector<CalibrationTarget> load_targets(const std::filesystem::path& csv) {
       continue;
     }
     if (f.size() != 6) throw InputError(file, no, "", "expected 6 fields");
-    CalibrationTarget t{f[0], f[1]};
+    CalibrationTarget t;
+    t.model = f[0];
+    t.task = f[1];
+    t.file = file;
+    t.line = no;
     double* dst[] = {&t.ae_speedup, &t.hp_speedup, &t.ae_energy, &t.hp_energy};
     for (int i = 0; i < 4; ++i) {
       *dst[i] = require_double(f[2 + i], file, no, names[i]);
@@ -99,9 +103,10 @@ class Problem {
           found = true;
         }
       }
-      if (!found)
-        throw InputError("", 0, "targets",
-                         "task " + t.model + "/" + t.task + " is not in the suite");
+      if (!found) {
+        throw InputError(t.file, t.line, "task",
+                         "task " + t.model + "/" + t.task + " is not in the paper suite");
+      }
     }
   }
 

@@ -18,6 +18,8 @@ struct CalibrationTarget {
   std::string model;
   std::string task;
   double ae_speedup = 0, hp_speedup = 0, ae_energy = 0, hp_energy = 0;
+  std::string file;  // where it came from (for messages)
+  std::int64_t line = 0;
 };
 
 // paper_calibration.csv format: model,task,ae_speedup,hp_speedup,ae_energy,hp_energy.

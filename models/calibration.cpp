@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "workloads/core/error.hpp"
@@ -69,12 +70,26 @@ CalibrationFile load_calibration(const std::filesystem::path& file) {
     if (!kv.second.IsMap() || !kv.second["value"]) {
       throw InputError(file.string(), line, key, "expected {value: NUMBER, source: TEXT}");
     }
+    double value = 0;
     try {
-      out.values.*(entry->field) = kv.second["value"].as<double>();
+      value = kv.second["value"].as<double>();
     } catch (const YAML::Exception&) {
       throw InputError(file.string(), line, key + ".value", "expected a number");
     }
-    out.sources.emplace_back(key, kv.second["source"] ? kv.second["source"].as<std::string>() : "");
+    // Energies, areas, cycles and factors are all finite and non-negative; only the bit offset of
+    // the synthesis may be negative.
+    if (!std::isfinite(value)) {
+      throw InputError(file.string(), line, key, "expected a finite number");
+    }
+    if (value < 0 && key != "termination_bit_offset") {
+      throw InputError(file.string(), line, key, "must not be negative");
+    }
+    out.values.*(entry->field) = value;
+    const YAML::Node source = kv.second["source"];
+    if (source && !source.IsScalar()) {
+      throw InputError(file.string(), source.Mark().line + 1, key + ".source", "expected text");
+    }
+    out.sources.emplace_back(key, source ? source.Scalar() : "");
   }
   return out;
 }

@@ -52,6 +52,11 @@ void Db::fail(int rc, std::string_view context) const {
   if ((rc & 0xff) == SQLITE_NOTADB) {
     throw InputError(path_.string(), 0, "", "not a leopard-dse database (not an SQLite file)");
   }
+  if ((rc & 0xff) == SQLITE_CORRUPT) {
+    throw InputError(
+        path_.string(), 0, "",
+        "the database file is corrupt (" + message + "); restore it or start a new one");
+  }
   throw RuntimeError(path_.string() + ": SQLite error: " + message + " (in " +
                      std::string(context.substr(0, 120)) + ")");
 }

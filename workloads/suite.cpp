@@ -280,11 +280,22 @@ Suite load_suite(const std::string& name_or_path) {
     }
     const std::string stats_path = resolve(e.stats).string();
     auto t = tables.find(stats_path);
-    if (t == tables.end()) t = tables.emplace(stats_path, load_stats_csv(stats_path)).first;
+    if (t == tables.end()) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(stats_path, ec)) {
+        throw InputError(path, e.line, "stats", "statistics file '" + stats_path + "' not found");
+      }
+      t = tables.emplace(stats_path, load_stats_csv(stats_path)).first;
+    }
     if (validated.insert({stats_path, model_ref}).second) {
       validate_stats_against_model(t->second, m->second);
     }
-    suite.tasks.push_back(build_task_workload(m->second, e.task, e.seq_len, t->second));
+    try {
+      suite.tasks.push_back(build_task_workload(m->second, e.task, e.seq_len, t->second));
+    } catch (const InputError& err) {
+      // Name the suite entry first; the statistics file and its field follow in the message.
+      throw InputError(path, e.line, "task", "task '" + e.task + "': " + err.what());
+    }
   }
   return suite;
 }

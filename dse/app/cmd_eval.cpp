@@ -23,7 +23,9 @@ namespace {
 models::ArchSpec resolve_arch(const std::string& arch, const std::vector<std::string>& sets) {
   models::ArchSpec spec = models::load_arch(arch);
   for (const auto& s : sets) models::apply_override(spec, s);
-  models::validate_arch(spec);
+  // Name the architecture file in relation errors (unless --set overrides are involved).
+  const bool is_file = arch.find('/') != std::string::npos || arch.ends_with(".yaml");
+  models::validate_arch(spec, 64, is_file && sets.empty() ? arch : "");
   return spec;
 }
 

@@ -194,8 +194,6 @@ void run_sweep_command(const SweepArgs& a) {
   so.num_objectives = search.num_objectives;
   const dse::SweepSummary summary = dse::run_sweep(*optimizer, so, hooks);
   bar.finish();
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
 
   // 3. The Pareto designs: stored (when only the front is kept), with per-task details.
   std::vector<std::int64_t> front;
@@ -218,6 +216,10 @@ void run_sweep_command(const SweepArgs& a) {
   const auto status =
       summary.interrupted ? results::RunStatus::kInterrupted : results::RunStatus::kComplete;
   store.finish_run(state.run_id, status);
+  // The handlers stay until the run is finished: a signal during the final commit, Pareto and
+  // details phase (short) is deferred rather than killing the process half-way through it.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   print_summary(summary, state.run_id, results::to_string(status), a.db, format);
   if (summary.interrupted) {
     throw RuntimeError(fmt::format(
