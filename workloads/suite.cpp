@@ -293,7 +293,9 @@ Suite load_suite(const std::string& name_or_path) {
     try {
       suite.tasks.push_back(build_task_workload(m->second, e.task, e.seq_len, t->second));
     } catch (const InputError& err) {
-      // Name the suite entry first; the statistics file and its field follow in the message.
+      // An error on a line of the statistics file names that line. One without a line (a task,
+      // layer or head with no row at all) is about the suite entry: name it, then the statistics.
+      if (err.line() > 0) throw;
       throw InputError(path, e.line, "task", "task '" + e.task + "': " + err.what());
     }
   }

@@ -91,8 +91,12 @@ TEST_CASE("suite errors: missing statistics, bad keys, unknown suite", "[suite]"
     load_suite((dir / "partial.yaml").string());
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK(e.file() == (dir / "partial.csv").string());
-    CHECK(e.field() == "layer 1, head 1");
+    // The suite entry is named first; the statistics file and the missing head follow.
+    CHECK(e.file() == (dir / "partial.yaml").string());
+    CHECK(e.line() == 3);
+    CHECK(e.field() == "task");
+    CHECK_THAT(std::string(e.what()),
+               Catch::Contains("partial.csv") && Catch::Contains("layer 1, head 1"));
   }
 
   leopard::test::write_file(dir / "seq.yaml",
