@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/cli/run_command.hpp"
+
 namespace {
 
 struct Run {
@@ -32,12 +34,9 @@ Run run(const std::string& args) {
   const std::string cmd =
       std::string("'") + LEOPARD_BINARY + "' " + args + " 2>'" + err_file.string() + "'";
   Run r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) r.out += buf.data();
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const auto c = leopard::test::run_command(cmd);
+  r.code = c.code;
+  r.out = c.out;
   std::ifstream err(err_file);
   std::stringstream ss;
   ss << err.rdbuf();

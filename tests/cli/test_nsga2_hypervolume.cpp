@@ -12,20 +12,16 @@
 #include <vector>
 
 #include "dse/pareto_archive.hpp"
+#include "tests/cli/run_command.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-int run(const std::string& cmd, std::string* out) {
-  FILE* pipe = popen((cmd + " 2>/dev/null").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) {
-    if (out != nullptr) *out += buf;
-  }
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+int run(const std::string& cmd, std::string* out = nullptr) {
+  const auto r = leopard::test::run_command(cmd + " 2>/dev/null");
+  if (out != nullptr) *out += r.out;
+  return r.code;
 }
 
 std::vector<std::string> split(const std::string& line) {

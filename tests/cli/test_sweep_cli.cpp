@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/cli/run_command.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -20,14 +22,8 @@ struct Result {
 
 // Runs a shell command, capturing stdout (and stderr when `merge_stderr`).
 Result run(const std::string& cmd, bool merge_stderr = false) {
-  Result r;
-  FILE* pipe = popen((cmd + (merge_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) r.out += buf;
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  const auto c = leopard::test::run_command(cmd + (merge_stderr ? " 2>&1" : " 2>/dev/null"));
+  return Result{c.code, c.out};
 }
 
 fs::path temp_dir(const std::string& name) {

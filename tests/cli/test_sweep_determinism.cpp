@@ -11,19 +11,16 @@
 #include <sstream>
 #include <string>
 
+#include "tests/cli/run_command.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
 int run(const std::string& cmd, std::string* out = nullptr) {
-  FILE* pipe = popen((cmd + " 2>/dev/null").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) {
-    if (out != nullptr) *out += buf;
-  }
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const auto r = leopard::test::run_command(cmd + " 2>/dev/null");
+  if (out != nullptr) *out += r.out;
+  return r.code;
 }
 
 std::string slurp(const fs::path& file) {

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include "tests/cli/run_command.hpp"
+
 namespace {
 
 struct Run {
@@ -19,16 +21,9 @@ struct Run {
 };
 
 Run run(const std::string& args) {
-  if (std::getenv("LEOPARD_HOME") == nullptr) setenv("LEOPARD_HOME", LEOPARD_SOURCE_DIR, 1);
-  const std::string cmd = std::string("'") + LEOPARD_BINARY + "' " + args + " 2>&1";
-  Run r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) r.output += buf.data();
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  const auto r =
+      leopard::test::run_command(std::string("'") + LEOPARD_BINARY + "' " + args + " 2>&1");
+  return Run{r.code, r.out};
 }
 
 std::string data(const std::string& relative) {

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/cli/run_command.hpp"
+
 namespace {
 
 constexpr double kRelTol = 0.005;
@@ -31,16 +33,8 @@ struct Output {
 };
 
 Output run_binary(const std::string& args) {
-  if (std::getenv("LEOPARD_HOME") == nullptr) setenv("LEOPARD_HOME", LEOPARD_SOURCE_DIR, 1);
-  const std::string cmd = std::string("'") + LEOPARD_BINARY + "' " + args;
-  Output out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) out.text += buf.data();
-  const int status = pclose(pipe);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  const auto r = leopard::test::run_command(std::string("'") + LEOPARD_BINARY + "' " + args);
+  return Output{r.code, r.out};
 }
 
 std::vector<std::string> split(const std::string& line) {
