@@ -28,6 +28,9 @@ std::int64_t line_of(const YAML::Node& node) {
 struct Parser {
   std::string file;
   std::filesystem::path dir;
+  // Designs of the axes parsed so far: a range is refused before it is expanded when the space
+  // would pass 2^53 designs (no time or memory spent on a hopeless space file).
+  mutable double designs_so_far = 1;
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& field,
                          const std::string& msg) const {
@@ -118,6 +121,12 @@ struct Parser {
       fail(spec, field,
            fmt::format("range has {:.0f} values; at most {} per axis", count, kMaxAxisValues));
     }
+    if (designs_so_far * count > static_cast<double>(kMaxSpaceSize)) {
+      fail(spec, field,
+           fmt::format("the space has at least {:.3g} designs; at most 2^53 ({:.3g}) are "
+                       "supported (shrink an axis)",
+                       designs_so_far * count, static_cast<double>(kMaxSpaceSize)));
+    }
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(count); ++i) {
       add_value(axis, spec, format_double(from + static_cast<double>(i) * step, 12));
     }
@@ -201,6 +210,7 @@ DesignSpace DesignSpace::parse(const std::string& text, const std::string& file,
       const std::string key = kv.first.Scalar();
       if (!keys.insert(key).second) p.fail(kv.first, "axes." + key, "axis given twice");
       s.axes_.push_back(p.axis(key, kv.second));
+      p.designs_so_far *= static_cast<double>(s.axes_.back().values.size());
     }
 
     // --- constraints and objectives ---
