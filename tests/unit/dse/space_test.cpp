@@ -214,7 +214,7 @@ TEST_CASE("Invalid YAML and oversized spaces are refused", "[dse][space][bad]") 
   text += "objectives: [latency]\n";
   const InputError big = parse_error(text);
   REQUIRE(big.field().rfind("axes", 0) == 0);  // "axes", or the axis that makes it too big
-  REQUIRE_THAT(std::string(big.what()), Catch::Contains("2.56e+18"));
+  REQUIRE_THAT(std::string(big.what()), Catch::Contains("designs") && Catch::Contains("2^53"));
 }
 
 TEST_CASE("The shipped spaces parse and have the intended sizes", "[dse][space]") {
