@@ -41,18 +41,6 @@ Result run_store_cli(const fs::path& dir, const std::string& args) {
   return r;
 }
 
-void write_synthetic(const fs::path& path, Shard shard) {
-  Store store = Store::open(path, Store::Access::kWrite);
-  const std::int64_t run = store.begin_run(make_run_info(shard.index, shard.count));
-  std::vector<DesignRecord> records;
-  for (std::int64_t i = 0; i < space_size(); ++i) {
-    if (shard.contains(i)) records.push_back(make_record(i));
-  }
-  store.insert_designs(run, records);
-  store.set_pareto(run, brute_force_pareto(records));
-  store.finish_run(run, RunStatus::kComplete);
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -71,7 +59,7 @@ std::vector<std::int64_t> full_front() {
 TEST_CASE("query runs, pareto, top, design and sql through the binary", "[cli][store]") {
   TempDir dir;
   const fs::path db = dir / "r.db";
-  write_synthetic(db, Shard{});
+  write_synthetic_run(db, Shard{});
   const std::string with_db = " --db '" + db.string() + "'";
   const std::size_t front = full_front().size();
 
@@ -132,11 +120,11 @@ TEST_CASE("query runs, pareto, top, design and sql through the binary", "[cli][s
 TEST_CASE("export and merge through the binary", "[cli][store]") {
   TempDir dir;
   const fs::path full = dir / "full.db";
-  write_synthetic(full, Shard{});
+  write_synthetic_run(full, Shard{});
   std::string inputs;
   for (std::int64_t i = 0; i < 3; ++i) {
     const fs::path shard = dir / ("shard" + std::to_string(i) + ".db");
-    write_synthetic(shard, Shard{i, 3});
+    write_synthetic_run(shard, Shard{i, 3});
     inputs += " '" + shard.string() + "'";
   }
   const fs::path merged = dir / "merged.db";
@@ -182,7 +170,7 @@ TEST_CASE("export and merge through the binary", "[cli][store]") {
 TEST_CASE("bad input to the store commands exits 2 with a message", "[cli][store]") {
   TempDir dir;
   const fs::path db = dir / "r.db";
-  write_synthetic(db, Shard{});
+  write_synthetic_run(db, Shard{});
   const fs::path text = dir / "notes.txt";
   std::ofstream(text) << "plain text, not a database; long enough to fill an SQLite header of one "
                          "hundred bytes, which it is now, surely, with this much text in it.\n";

@@ -114,6 +114,24 @@ double total_scores(const TaskWorkload& w) {
 
 double ceil_div(double a, double b) { return std::ceil(a / b); }
 
+// One layer, one head, 8 x 8 scores (64), `n_pruned` of them pruned, all after K bit `bit`.
+TaskWorkload one_head(double n_pruned, int bit) {
+  TaskWorkload w;
+  LayerWorkload l;
+  l.shape.heads = 1;
+  l.shape.head_dim = 64;
+  l.shape.q_len = 8;
+  l.shape.k_len = 8;
+  TerminationStats st;
+  st.n_scores = 64;
+  st.n_pruned = n_pruned;
+  st.hist = std::vector<double>(12, 0.0);
+  st.hist[bit - 1] = 1.0;
+  l.heads = {st};
+  w.layers = {l};
+  return w;
+}
+
 }  // namespace
 
 TEST_CASE("property: no pruning and no early termination gives the dense work",
@@ -315,19 +333,7 @@ TEST_CASE("property: doubling the sequence length quadruples attention work (non
 
 TEST_CASE("property: a pruned score terminating after 2 bits costs 2 steps at B=1, 1 at B=2",
           "[property][models]") {
-  TaskWorkload w;
-  LayerWorkload l;
-  l.shape.heads = 1;
-  l.shape.head_dim = 64;
-  l.shape.q_len = 8;
-  l.shape.k_len = 8;
-  TerminationStats st;
-  st.n_scores = 64;
-  st.n_pruned = 32;
-  st.hist = std::vector<double>(12, 0.0);
-  st.hist[1] = 1.0;  // every pruned score stops after K bit 2
-  l.heads = {st};
-  w.layers = {l};
+  TaskWorkload w = one_head(32, 2);  // half pruned, every pruned score stops after K bit 2
   const HeadProfile h = precompute_task(w).layers.at(0).heads.at(0);
   CHECK(h.pruned_steps_mean[1] == Approx(2.0));
   CHECK(h.pruned_steps_mean[2] == Approx(1.0));
@@ -350,8 +356,7 @@ TEST_CASE("property: a pruned score terminating after 2 bits costs 2 steps at B=
   CHECK(m.pruned_steps_mean[12] == Approx(1.0));
 
   // The whole model agrees: one unit, B = 1 vs B = 2, every score pruned after 2 bits.
-  w.layers[0].heads[0].hist = st.hist;
-  w.layers[0].heads[0].n_pruned = 64;
+  w = one_head(64, 2);
   Calibration cal;
   cal.frontend_row_cycles = 0;
   ArchSpec spec;
@@ -397,21 +402,9 @@ TEST_CASE("property: order statistics of normals", "[property][models]") {
 
 // A design narrower than the statistics (qk.bits = 8 with 12-bit histograms) must not pay more
 // steps for a pruned score than for a full one: min(ceil(b1 / B), ceil(bits / B)).
-TEST_CASE("property: a pruned score never takes more steps than a full one",
-          "[property][models]") {
-  TaskWorkload w;
-  LayerWorkload l;
-  l.shape.heads = 1;
-  l.shape.head_dim = 64;
-  l.shape.q_len = 8;
-  l.shape.k_len = 8;
-  TerminationStats st;
-  st.n_scores = 64;
-  st.n_pruned = 64;
-  st.hist = std::vector<double>(12, 0.0);
-  st.hist[11] = 1.0;  // every score pruned after K bit 12 (the last bit of a 12-bit K)
-  l.heads = {st};
-  w.layers = {l};
+TEST_CASE("property: a pruned score never takes more steps than a full one", "[property][models]") {
+  // Every score pruned after K bit 12 (the last bit of a 12-bit K).
+  const TaskWorkload w = one_head(64, 12);
   Calibration cal;
   cal.frontend_row_cycles = 0;
   ArchSpec spec;

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "results/records.hpp"
+#include "results/shard.hpp"
 #include "results/sqlite.hpp"
+#include "results/store.hpp"
 
 namespace leopard::results::testing {
 
@@ -137,6 +139,19 @@ inline std::vector<std::int64_t> brute_force_pareto(const std::vector<DesignReco
     if (!dominated) out.push_back(a.design_index);
   }
   return out;
+}
+
+// Writes the synthetic space (or one shard of it) as a complete run into `path`.
+inline void write_synthetic_run(const std::filesystem::path& path, Shard shard) {
+  Store store = Store::open(path, Store::Access::kWrite);
+  const std::int64_t run = store.begin_run(make_run_info(shard.index, shard.count));
+  std::vector<DesignRecord> records;
+  for (std::int64_t i = 0; i < space_size(); ++i) {
+    if (shard.contains(i)) records.push_back(make_record(i));
+  }
+  store.insert_designs(run, records);
+  store.set_pareto(run, brute_force_pareto(records));
+  store.finish_run(run, RunStatus::kComplete);
 }
 
 // Every row of a query as text, for whole-table comparisons.

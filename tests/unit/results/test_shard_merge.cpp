@@ -19,19 +19,6 @@ using leopard::InputError;
 
 namespace {
 
-// Writes the synthetic space (or one shard of it) as a complete run into `path`.
-void write_run(const std::filesystem::path& path, Shard shard) {
-  Store store = Store::open(path, Store::Access::kWrite);
-  const std::int64_t run = store.begin_run(make_run_info(shard.index, shard.count));
-  std::vector<DesignRecord> records;
-  for (std::int64_t i = 0; i < space_size(); ++i) {
-    if (shard.contains(i)) records.push_back(make_record(i));
-  }
-  store.insert_designs(run, records);
-  store.set_pareto(run, brute_force_pareto(records));
-  store.finish_run(run, RunStatus::kComplete);
-}
-
 struct EnvGuard {
   ~EnvGuard() {
     ::unsetenv("SLURM_ARRAY_TASK_ID");
@@ -137,11 +124,11 @@ TEST_CASE("the Pareto filter equals a brute-force O(n^2) filter", "[results][par
 
 TEST_CASE("merging 3 shards equals the unsharded run", "[results][merge]") {
   TempDir dir;
-  write_run(dir / "full.db", Shard{0, 1});
+  write_synthetic_run(dir / "full.db", Shard{0, 1});
   std::vector<std::filesystem::path> shards;
   for (std::int64_t i : {2, 0, 1}) {  // any order
     shards.push_back(dir / ("shard" + std::to_string(i) + ".db"));
-    write_run(shards.back(), Shard{i, 3});
+    write_synthetic_run(shards.back(), Shard{i, 3});
   }
   const MergeReport report = merge_shards(shards, dir / "merged.db", {false, "leopard-dse merge"});
   CHECK(report.shards == 3);
@@ -196,7 +183,7 @@ TEST_CASE("merge refuses shards that do not belong together, writing nothing", "
   std::vector<std::filesystem::path> shards;
   for (std::int64_t i = 0; i < 3; ++i) {
     shards.push_back(dir / ("s" + std::to_string(i) + ".db"));
-    write_run(shards.back(), Shard{i, 3});
+    write_synthetic_run(shards.back(), Shard{i, 3});
   }
   const auto out = dir / "out.db";
   auto refused = [&](const std::vector<std::filesystem::path>& inputs, const char* message) {
@@ -221,12 +208,12 @@ TEST_CASE("merge refuses shards that do not belong together, writing nothing", "
   }
   {
     const auto four = dir / "four.db";
-    write_run(four, Shard{3, 4});
+    write_synthetic_run(four, Shard{3, 4});
     refused({shards[0], shards[1], shards[2], four}, "shard_count differs");
   }
   {
     const auto partial = dir / "partial.db";
-    write_run(partial, Shard{2, 3});
+    write_synthetic_run(partial, Shard{2, 3});
     Store store = Store::open(partial, Store::Access::kWrite);
     store.finish_run(store.latest_run_id(), RunStatus::kInterrupted);
     refused({shards[0], shards[1], partial}, "resume it before merging");
