@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "results/store.hpp"
 #include "workloads/core/error.hpp"
 #include "workloads/core/paths.hpp"
 #include "workloads/core/table.hpp"
@@ -59,6 +60,9 @@ struct Parser {
     models::ParamValue value = models::parse_param(*axis.info, text, file, line_of(at));
     axis.values.push_back(value);
     axis.texts.push_back(models::param_to_string(value));
+    // The axis's member of the params JSON object, serialised once here rather than per design.
+    const std::string object = results::params_json({{axis.key, axis.texts.back()}});
+    axis.json.push_back(object.substr(1, object.size() - 2));
   }
 
   Axis axis(const std::string& key, const YAML::Node& spec) const {
@@ -330,6 +334,18 @@ std::vector<std::pair<std::string, std::string>> DesignSpace::params(std::int64_
     index %= strides_[i];
     out.emplace_back(axes_[i].key, axes_[i].texts[static_cast<std::size_t>(digit)]);
   }
+  return out;
+}
+
+std::string DesignSpace::params_json(std::int64_t index) const {
+  std::string out = "{";
+  for (std::size_t i = 0; i < axes_.size(); ++i) {
+    const std::int64_t digit = index / strides_[i];
+    index %= strides_[i];
+    if (i > 0) out += ',';
+    out += axes_[i].json[static_cast<std::size_t>(digit)];
+  }
+  out += '}';
   return out;
 }
 

@@ -33,6 +33,7 @@ struct Axis {
   const models::ParamInfo* info = nullptr;  // from models::arch_params() (static lifetime)
   std::vector<models::ParamValue> values;   // parsed once
   std::vector<std::string> texts;           // canonical text of each value (param_to_string)
+  std::vector<std::string> json;            // "key":value member of the params JSON, per value
   std::int64_t line = 0;                    // 1-based line in the space file
 };
 
@@ -68,6 +69,9 @@ class DesignSpace {
   void build(std::int64_t index, models::ArchSpec& out) const;
   // Axis key -> canonical value text, in axis order.
   std::vector<std::pair<std::string, std::string>> params(std::int64_t index) const;
+  // The same as a JSON object, equal to results::params_json(params(index)) but built from
+  // fragments serialised once per axis value (it runs once per stored design).
+  std::string params_json(std::int64_t index) const;
   // Hex digest (FNV-1a 64) of the resolved parameters: base architecture plus axis values.
   std::string design_hash(std::int64_t index) const;
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "results/store.hpp"
 #include "workloads/core/error.hpp"
 
 namespace leopard::dse {
@@ -57,13 +58,14 @@ Outcome SuiteDesignEvaluator::evaluate(std::int64_t index) const {
   auto& r = out.record;
   r.design_index = index;
   r.design_hash = space_.design_hash(index);
-  r.params = space_.params(index);
+  r.params_json = space_.params_json(index);  // serialised here, on the evaluation threads
   r.metrics = to_metrics(cost);
   for (const auto& c : space_.constraints()) out.violation += c.violation(r.metrics);
   r.metrics.feasible = out.violation == 0;
   out.status = r.metrics.feasible ? DesignStatus::kFeasible : DesignStatus::kInfeasible;
   r.objectives.reserve(space_.objectives().size());
   for (const auto& o : space_.objectives()) r.objectives.push_back(o.value(r.metrics));
+  r.objectives_json = results::doubles_json(r.objectives);
   r.tasks = std::move(tasks);
   r.breakdown = std::move(breakdown);
   return out;

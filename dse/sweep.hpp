@@ -35,7 +35,8 @@ struct SweepHooks {
   // Required; called concurrently from the pool.
   std::function<Outcome(std::int64_t index)> evaluate;
   // Optional; called from the driver thread, in ask order, for each evaluated (not invalid) design
-  // that is not already stored.
+  // that is not already stored. A batch's records are handed over while the pool evaluates the
+  // next batch, so a synchronous store overlaps evaluation without using an extra thread.
   std::function<void(results::DesignRecord&& record)> store;
   // Optional (resume): designs already in the store are re-evaluated (cheap, deterministic) to
   // rebuild the archive and the strategy's state, but not stored again.

@@ -25,9 +25,15 @@ DesignInserter::DesignInserter(Db& db)
                  "VALUES (?1, ?2, ?3)") {}
 
 bool DesignInserter::insert(std::int64_t run_id, const DesignRecord& r) {
+  // Serialise here only what the producer did not (the strings must outlive the steps below).
+  if (r.params_json.empty()) scratch_params_ = params_json(r.params);
+  if (r.objectives_json.empty()) scratch_objectives_ = doubles_json(r.objectives);
+  const std::string& params = r.params_json.empty() ? scratch_params_ : r.params_json;
+  const std::string& objectives =
+      r.objectives_json.empty() ? scratch_objectives_ : r.objectives_json;
   design_.reset();
-  design_.bind(1, run_id).bind(2, r.design_index).bind(3, r.design_hash);
-  design_.bind(4, params_json(r.params));
+  design_.bind(1, run_id).bind(2, r.design_index).bind_view(3, r.design_hash);
+  design_.bind_view(4, params);
   design_.run();
   if (db_.changes() == 0) return false;
   const std::int64_t design_id = db_.last_insert_rowid();
@@ -44,8 +50,8 @@ bool DesignInserter::insert(std::int64_t run_id, const DesignRecord& r) {
       .bind(9, m.speedup_geomean)
       .bind(10, m.energy_reduction_geomean)
       .bind(11, std::int64_t{m.feasible ? 1 : 0})
-      .bind(12, m.bottleneck)
-      .bind(13, doubles_json(r.objectives));
+      .bind_view(12, m.bottleneck)
+      .bind_view(13, objectives);
   metrics_.run();
   if (!r.tasks.empty() || !r.breakdown.empty()) write_details(design_id, r.tasks, r.breakdown);
   return true;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "results/records.hpp"
 #include "results/sqlite.hpp"
@@ -25,6 +26,8 @@ class DesignInserter {
   Statement metrics_;
   Statement task_;
   Statement breakdown_;
+  std::string scratch_params_;  // serialisations of records that came without them
+  std::string scratch_objectives_;
 };
 
 }  // namespace leopard::results

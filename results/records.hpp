@@ -13,34 +13,34 @@ struct RunInfo {
   std::string uuid;
   std::string name;
   std::string command_line;
-  std::string space_text;       // resolved design space, as text (YAML)
-  std::string suite_text;       // resolved suite description, as text
-  std::string space_hash;       // hex digest of space_text
-  std::string suite_hash;       // hex digest of suite_text
+  std::string space_text;  // resolved design space, as text (YAML)
+  std::string suite_text;  // resolved suite description, as text
+  std::string space_hash;  // hex digest of space_text
+  std::string suite_hash;  // hex digest of suite_text
   std::uint64_t seed = 0;
-  std::string strategy;         // grid | random | nsga2 | ...
+  std::string strategy;  // grid | random | nsga2 | ...
   std::string tool_version;
   std::string git_revision;
   std::vector<std::string> axes;        // axis keys in order ("qk.dpus", ...)
   std::vector<std::string> objectives;  // objective names in order ("latency", ...)
   std::int64_t shard_index = 0;         // this shard, 0-based
   std::int64_t shard_count = 1;
-  std::int64_t space_size = 0;          // designs in the full space
+  std::int64_t space_size = 0;  // designs in the full space
 };
 
 // Suite-level metrics of one design (sums or geometric means over the suite's tasks).
 struct SuiteMetrics {
   double latency_s = 0;
-  double energy_j = 0;           // on-chip + DRAM
+  double energy_j = 0;  // on-chip + DRAM
   double energy_onchip_j = 0;
   double energy_dram_j = 0;
   double area_mm2 = 0;
   double power_w = 0;
   double edp_js = 0;
-  double speedup_geomean = 0;            // vs the baseline on the same suite
+  double speedup_geomean = 0;  // vs the baseline on the same suite
   double energy_reduction_geomean = 0;
-  bool feasible = true;                  // all constraints hold
-  std::string bottleneck;                // most common bottleneck over tasks
+  bool feasible = true;    // all constraints hold
+  std::string bottleneck;  // most common bottleneck over tasks
 };
 
 struct TaskMetricsRecord {
@@ -53,25 +53,30 @@ struct TaskMetricsRecord {
   double energy_dram_j = 0;
   double speedup = 0;
   double energy_reduction = 0;
-  std::string bottleneck;        // front_end | back_end | dram
+  std::string bottleneck;  // front_end | back_end | dram
   double qk_utilization = 0;
   double vpu_utilization = 0;
   double dram_utilization = 0;
 };
 
 struct BreakdownRecord {
-  std::string component;         // "qk_compute", "key_buffer", ...
+  std::string component;  // "qk_compute", "key_buffer", ...
   double energy_j = 0;
 };
 
 struct DesignRecord {
-  std::int64_t design_index = 0;   // position in the space's enumeration (grid index)
-  std::string design_hash;         // hex digest of the resolved parameters
+  std::int64_t design_index = 0;  // position in the space's enumeration (grid index)
+  std::string design_hash;        // hex digest of the resolved parameters
   std::vector<std::pair<std::string, std::string>> params;  // axis key -> value text, axis order
   SuiteMetrics metrics;
   std::vector<double> objectives;  // minimised objective values, RunInfo::objectives order
-  std::vector<TaskMetricsRecord> tasks;      // may be empty (--task-metrics)
-  std::vector<BreakdownRecord> breakdown;    // may be empty
+  // Optional pre-serialised forms of `params` (params_json()) and `objectives` (doubles_json()),
+  // stored verbatim when not empty. A sweep fills them on its evaluation threads so that the single
+  // writer only binds values; `params` may then be left empty.
+  std::string params_json;
+  std::string objectives_json;
+  std::vector<TaskMetricsRecord> tasks;    // may be empty (--task-metrics)
+  std::vector<BreakdownRecord> breakdown;  // may be empty
 };
 
 }  // namespace leopard::results

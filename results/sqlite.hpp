@@ -15,7 +15,8 @@ namespace leopard::results {
 
 class Statement;
 
-// One SQLite connection. Move-only; closes on destruction.
+// One SQLite connection. Move-only; closes on destruction. Opened in SQLite's multi-thread mode:
+// several threads may use it, but never two at the same time.
 class Db {
  public:
   enum class Mode { kReadWriteCreate, kReadWrite, kReadOnly };
@@ -66,6 +67,9 @@ class Statement {
   Statement& bind(int index, const std::string& value) {
     return bind(index, std::string_view(value));
   }
+  // Binds text without copying it (SQLITE_STATIC): `value` must stay alive until the statement has
+  // been stepped and reset. For hot insert loops; bind() copies.
+  Statement& bind_view(int index, std::string_view value);
   Statement& bind_null(int index);
   // Binds a named parameter (":name").
   template <class T>

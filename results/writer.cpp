@@ -4,7 +4,6 @@
 #include <utility>
 #include <vector>
 
-#include "results/inserter.hpp"
 #include "workloads/core/error.hpp"
 
 namespace leopard::results {
@@ -13,7 +12,11 @@ StoreWriter::StoreWriter(Store& store, std::int64_t run_id, WriterOptions option
     : store_(store), run_id_(run_id), options_(options) {
   if (options_.queue_capacity == 0) options_.queue_capacity = 1;
   if (options_.batch_size == 0) options_.batch_size = 1;
-  thread_ = std::thread([this] { run(); });
+  if (options_.background) {
+    thread_ = std::thread([this] { run(); });
+  } else {
+    inserter_.emplace(store_.db());
+  }
 }
 
 StoreWriter::~StoreWriter() {
@@ -39,6 +42,10 @@ void StoreWriter::rethrow_locked() {
 }
 
 void StoreWriter::push(DesignRecord record) {
+  if (!options_.background) {
+    push_inline(std::move(record));
+    return;
+  }
   std::unique_lock lock(mutex_);
   not_full_.wait(lock,
                  [&] { return queue_.size() < options_.queue_capacity || error_ || stopping_; });
@@ -49,7 +56,52 @@ void StoreWriter::push(DesignRecord record) {
   if (queue_.size() == 1 || queue_.size() >= options_.batch_size) not_empty_.notify_one();
 }
 
+void StoreWriter::push_inline(DesignRecord&& record) {
+  std::lock_guard lock(mutex_);  // uncontended: only the counters' readers take it
+  rethrow_locked();
+  if (stopping_) throw RuntimeError("StoreWriter::push after close()");
+  try {
+    if (!inline_tx_) {
+      inline_tx_.emplace(store_.db());
+      inline_started_ = std::chrono::steady_clock::now();
+    }
+    inline_inserted_ += inserter_->insert(run_id_, record) ? 1 : 0;
+    ++pushed_;
+    ++inline_in_batch_;
+    if (inline_in_batch_ >= static_cast<std::int64_t>(options_.batch_size) ||
+        std::chrono::steady_clock::now() - inline_started_ >= options_.max_delay) {
+      commit_inline();
+    }
+  } catch (...) {
+    error_ = std::current_exception();
+    inline_tx_.reset();  // rolls the open batch back: the database keeps whole designs only
+    throw;
+  }
+}
+
+void StoreWriter::commit_inline() {
+  if (!inline_tx_) return;
+  inline_tx_->commit();
+  inline_tx_.reset();
+  committed_ += inline_in_batch_;
+  inserted_ += inline_inserted_;
+  inline_in_batch_ = inline_inserted_ = 0;
+  ++transactions_;
+}
+
 void StoreWriter::flush() {
+  if (!options_.background) {
+    std::lock_guard lock(mutex_);
+    rethrow_locked();
+    try {
+      commit_inline();
+    } catch (...) {
+      error_ = std::current_exception();
+      inline_tx_.reset();
+      throw;
+    }
+    return;
+  }
   std::unique_lock lock(mutex_);
   const std::int64_t target = pushed_;
   flush_requested_ = true;
@@ -68,6 +120,19 @@ void StoreWriter::close() {
     }
     stopping_ = true;
     closed_ = true;
+    if (!options_.background) {
+      thread_done_ = true;
+      if (!error_) {
+        try {
+          commit_inline();
+        } catch (...) {
+          error_ = std::current_exception();
+        }
+      }
+      inline_tx_.reset();
+      rethrow_locked();
+      return;
+    }
   }
   not_empty_.notify_one();
   not_full_.notify_all();

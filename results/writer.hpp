@@ -2,6 +2,9 @@
 // bounded queue and never wait on I/O unless the queue is full (backpressure keeps memory bounded);
 // the writer thread commits them in batched transactions.
 //
+// With WriterOptions::background == false there is no thread: push() writes in the caller's thread
+// (see WriterOptions); the durability and kill-safety contract below is the same.
+//
 // Contract:
 // - push() is thread-safe. It blocks only while the queue is full. If the writer thread failed,
 //   push(), flush() and close() rethrow its error.
@@ -20,8 +23,10 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "results/inserter.hpp"
 #include "results/records.hpp"
 #include "results/store.hpp"
 
@@ -31,6 +36,11 @@ struct WriterOptions {
   std::size_t queue_capacity = 16384;        // records waiting before push() blocks
   std::size_t batch_size = 2000;             // records per transaction (at most)
   std::chrono::milliseconds max_delay{200};  // a started batch commits within this
+  // false: no writer thread; push() inserts in the calling thread inside the open transaction and
+  // commits when the batch is full or max_delay has passed since it began (checked at each push).
+  // For callers that already overlap writing with their own work and must not use one more core
+  // than they were given (the sweep driver writes one batch while the pool evaluates the next).
+  bool background = true;
 };
 
 class StoreWriter {
@@ -54,6 +64,8 @@ class StoreWriter {
  private:
   void run();
   void rethrow_locked();
+  void push_inline(DesignRecord&& record);
+  void commit_inline();
 
   Store& store_;
   std::int64_t run_id_;
@@ -73,6 +85,12 @@ class StoreWriter {
   bool thread_done_ = false;
   std::exception_ptr error_;
   std::thread thread_;
+  // Inline mode (options.background == false) only.
+  std::optional<DesignInserter> inserter_;
+  std::optional<Transaction> inline_tx_;
+  std::chrono::steady_clock::time_point inline_started_;
+  std::int64_t inline_in_batch_ = 0;
+  std::int64_t inline_inserted_ = 0;
 };
 
 }  // namespace leopard::results

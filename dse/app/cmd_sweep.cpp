@@ -174,7 +174,12 @@ void run_sweep_command(const SweepArgs& a) {
   // 2. The store: a new run, or the one to resume.
   results::Store store = results::Store::open(a.db, results::Store::Access::kWrite);
   const results::ResumeState state = store.begin_or_resume(info, a.resume);
-  results::StoreWriter writer(store, state.run_id);
+  // No writer thread: run_sweep hands each batch's records over on its driver thread while the
+  // pool evaluates the next batch, so `--threads N` means N busy threads in all (issue 9).
+  results::WriterOptions wo;
+  wo.background = false;
+  wo.batch_size = 8192;
+  results::StoreWriter writer(store, state.run_id, wo);
 
   g_stop.store(false);
   std::signal(SIGINT, on_stop_signal);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "results/store.hpp"
 #include "workloads/core/error.hpp"
 
 using leopard::InputError;
@@ -98,6 +99,12 @@ axes:
 objectives: [edp, -speedup, power_w]
 )");
   REQUIRE(s.size() == 4 * 3 * 2);
+  // The fragment-built params JSON equals the generic serialiser's, for every design.
+  for (std::int64_t i = 0; i < s.size(); ++i) {
+    INFO(i);
+    REQUIRE(s.params_json(i) == leopard::results::params_json(s.params(i)));
+  }
+  CHECK(s.params_json(0) == R"({"clock_mhz":400,"tech.vdd":0.8,"qk.pruning":"true"})");
   REQUIRE(s.axes()[0].texts == std::vector<std::string>{"400", "600", "800", "1000"});
   REQUIRE(s.axes()[1].texts == std::vector<std::string>{"0.8", "0.9", "1"});
   REQUIRE(s.objectives()[1].negate);

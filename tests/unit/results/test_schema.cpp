@@ -16,7 +16,7 @@ TEST_CASE("a new database gets the current schema, the marker and WAL", "[result
   Store store = Store::open(path, Store::Access::kWrite);
   CHECK(std::filesystem::exists(path));
   CHECK(store.schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 2);
+  CHECK(current_schema_version() == 3);
   CHECK(store.db().scalar_int("PRAGMA application_id") == kApplicationId);
   CHECK(store.db().scalar_int("PRAGMA foreign_keys") == 1);
   Statement mode(store.db(), "PRAGMA journal_mode");
@@ -51,7 +51,7 @@ TEST_CASE("a version-1 database is migrated in place, keeping its data", "[resul
         "INSERT INTO pareto (run_id, design_id) VALUES (1, 1);");
   }
   Store store = Store::open(path, Store::Access::kRead);
-  CHECK(store.schema_version() == 2);
+  CHECK(store.schema_version() == 3);
   const StoredRun run = store.run(1);
   CHECK(run.info.name == "old");
   CHECK(run.info.space_size == 0);  // the new column's default
@@ -59,7 +59,21 @@ TEST_CASE("a version-1 database is migrated in place, keeping its data", "[resul
   CHECK(store.db().scalar_int("SELECT design_index FROM pareto_designs") == 0);
   // Migrating again is a no-op.
   migrate(store.db());
-  CHECK(store.schema_version() == 2);
+  CHECK(store.schema_version() == 3);
+}
+
+TEST_CASE("version 3 drops the design-hash index of version 2", "[results][schema]") {
+  TempDir dir;
+  const auto path = dir / "v2.db";
+  const char* count_index = "SELECT count(*) FROM sqlite_schema WHERE name = 'designs_by_hash'";
+  {
+    Db db(path, Db::Mode::kReadWriteCreate);
+    migrate(db, 2);
+    REQUIRE(db.scalar_int(count_index) == 1);
+  }
+  Store store = Store::open(path, Store::Access::kWrite);
+  CHECK(store.schema_version() == 3);
+  CHECK(store.db().scalar_int(count_index) == 0);
 }
 
 TEST_CASE("files that are not leopard-dse databases are refused untouched", "[results][schema]") {

@@ -29,6 +29,8 @@ TEST_CASE("the writer commits in batches and flush() makes everything durable",
   Store store = Store::open(path, Store::Access::kWrite);
   const std::int64_t run = store.begin_run(make_run_info());
   WriterOptions options;
+  options.background = GENERATE(true, false);  // a writer thread, or inline in push()
+  INFO("background " << options.background);
   options.batch_size = 10;
   options.queue_capacity = 1000;
   options.max_delay = std::chrono::milliseconds(60000);  // only size, flush and close commit
@@ -128,6 +130,63 @@ TEST_CASE("a writer error reaches the pushing thread", "[results][writer]") {
   CHECK_THROWS_AS(writer.push(make_record(1)), leopard::RuntimeError);
   CHECK_THROWS(writer.close());
   CHECK(store.db().scalar_int("SELECT count(*) FROM designs") == 0);
+}
+
+TEST_CASE("inline writer: commits by size and age, errors roll the open batch back",
+          "[results][writer]") {
+  TempDir dir;
+  const auto path = dir / "inline.db";
+  Store store = Store::open(path, Store::Access::kWrite);
+  const std::int64_t run = store.begin_run(make_run_info());
+  WriterOptions options;
+  options.background = false;
+  options.batch_size = 4;
+  options.max_delay = std::chrono::milliseconds(60000);
+  {
+    StoreWriter writer(store, run, options);
+    for (std::int64_t i = 0; i < 6; ++i) writer.push(make_record(i));
+    // Inline: the first full batch is committed by the push that filled it, the rest is open.
+    CHECK(writer.committed() == 4);
+    CHECK(writer.transactions() == 1);
+    CHECK(committed_on_disk(path) == 4);
+    writer.close();
+    CHECK(committed_on_disk(path) == 6);
+    CHECK_THROWS_AS(writer.push(make_record(7)), leopard::RuntimeError);  // after close()
+  }
+  SECTION("max_delay: a push after the delay commits the batch") {
+    options.batch_size = 1000;
+    options.max_delay = std::chrono::milliseconds(1);
+    StoreWriter writer(store, run, options);
+    writer.push(make_record(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    writer.push(make_record(11));
+    CHECK(committed_on_disk(path) == 8);
+    writer.close();
+  }
+  SECTION("pre-serialised params and objectives are stored verbatim") {
+    StoreWriter writer(store, run, options);
+    DesignRecord r = make_record(20);
+    r.params.clear();
+    r.params_json = R"({"tiles":99})";
+    r.objectives_json = "[1.5,2.5]";
+    writer.push(std::move(r));
+    writer.close();
+    CHECK(store.db().scalar_int("SELECT json_extract(params, '$.tiles') FROM designs "
+                                "WHERE design_index = 20") == 99);
+    Statement o(store.db(),
+                "SELECT m.objectives FROM metrics m JOIN designs d USING (design_id) "
+                "WHERE d.design_index = 20");
+    REQUIRE(o.step());
+    CHECK(o.column_text(0) == "[1.5,2.5]");
+  }
+  SECTION("an insert error is thrown by push() and nothing of the open batch is kept") {
+    StoreWriter writer(store, 12345, options);  // no such run: the foreign key fails
+    CHECK_THROWS_AS(writer.push(make_record(30)), leopard::RuntimeError);
+    CHECK_THROWS_AS(writer.push(make_record(31)), leopard::RuntimeError);
+    CHECK_THROWS(writer.close());
+    CHECK(store.db().scalar_int("SELECT count(*) FROM designs WHERE run_id = 12345") == 0);
+    CHECK_FALSE(store.db().in_transaction());
+  }
 }
 
 TEST_CASE("runs record provenance and status", "[results][store]") {
