@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -442,7 +443,10 @@ std::string doubles_json(const std::vector<double>& values) {
     } else if (std::isinf(values[i])) {
       out += values[i] > 0 ? "1e999" : "-1e999";  // valid JSON; strtod and SQLite read +-inf
     } else {
-      out += fmt::format("{}", values[i]);
+      // Shortest round-trip form, as fmt's "{}" (which is defined by it) without its overhead.
+      char buf[32];
+      const auto res = std::to_chars(buf, buf + sizeof buf, values[i]);
+      out.append(buf, res.ptr);
     }
   }
   out += ']';

@@ -1,4 +1,6 @@
 // The batching writer: batches, flush, close, duplicates, backpressure and the store's run API.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -225,6 +227,12 @@ TEST_CASE("parameters and objectives are stored as valid JSON", "[results][store
   CHECK(params.find("\"tiles\":4,\"clock_mhz\":812.5") == 1);  // axis order kept
   const std::vector<double> values = {0.1, 1e-300, 12345678.901234567, -2.5};
   CHECK(parse_doubles_json(doubles_json(values)) == values);  // exact round trip
+  // The same text as fmt's "{}" (what earlier versions stored).
+  for (double v : {0.1, 1e-300, 5e-324, 1e22, 1e21, 123456.0, 1.0, -0.0, 0.3333333333333333,
+                   6.02214076e23, 1.7976931348623157e308}) {
+    INFO(v);
+    CHECK(doubles_json({v}) == "[" + fmt::format("{}", v) + "]");
+  }
   const auto with_nan = parse_doubles_json(doubles_json({1.0, std::nan(""), INFINITY, -INFINITY}));
   REQUIRE(with_nan.size() == 4);
   CHECK(std::isnan(with_nan[1]));
