@@ -175,7 +175,9 @@ ResumeState Store::resume_run(std::int64_t run_id, const RunInfo& info) {
   }
   if (old.suite_hash != info.suite_hash) {
     throw InputError(file, 0, "suite",
-                     where + fmt::format("the suite differs (stored {}, now {})",
+                     where + fmt::format("the suite differs, or what prices it (statistics, "
+                                         "baseline, calibration, --onchip-only, --latency, tool "
+                                         "version) (stored {}, now {})",
                                          short_hash(old.suite_hash), short_hash(info.suite_hash)));
   }
   if (old.strategy != info.strategy) {

@@ -53,12 +53,29 @@ struct SweepArgs {
   bool progress = false;
 };
 
-std::string suite_text(const workloads::Suite& suite) {
+// The suite and everything else that decides a design's numbers, as text: its hash is what
+// --resume compares, so a run never mixes designs priced with different statistics, baseline,
+// calibration, evaluation options or model code.
+std::string suite_text(const workloads::Suite& suite, const models::ArchSpec& baseline,
+                       const models::CalibrationFile& calibration, const SweepArgs& a) {
   std::string out = fmt::format("name: {}\nsource: {}\ntasks:\n", suite.name, suite.source);
+  std::string stats;  // every layer shape and head statistic, digested below
   for (const auto& t : suite.tasks) {
     out += fmt::format("  - {{model: {}, task: {}, seq_len: {}, layers: {}}}\n", t.model, t.task,
                        t.seq_len, t.layers.size());
+    for (const auto& l : t.layers) {
+      stats += fmt::format("{}/{}/{}/{}/{}/{};", l.shape.heads, l.shape.head_dim, l.shape.q_len,
+                           l.shape.k_len, l.shape.causal, l.heads.size());
+      for (const auto& h : l.heads)
+        stats += fmt::format("{},{},{};", h.n_scores, h.n_pruned, fmt::join(h.hist, ","));
+    }
   }
+  out += fmt::format(
+      "evaluation: {{stats: {}, baseline: {}, calibration: {}, onchip_only: {}, latency: {}, "
+      "tool_version: {}}}\n",
+      dse::hex64(dse::fnv1a64(stats)), dse::hex64(dse::fnv1a64(models::arch_to_yaml(baseline))),
+      dse::hex64(dse::fnv1a64(models::calibration_to_yaml(calibration, ""))), a.onchip_only,
+      a.latency, tool_version());
   return out;
 }
 
@@ -148,8 +165,9 @@ void run_sweep_command(const SweepArgs& a) {
   models::EvalOptions eo;
   eo.onchip_only = a.onchip_only;
   eo.geomean_latency = a.latency == "geomean";
-  const models::SuiteEvaluator model(
-      suite, baseline, models::load_calibration(models::default_calibration_path()).values, eo);
+  const models::CalibrationFile calibration =
+      models::load_calibration(models::default_calibration_path());
+  const models::SuiteEvaluator model(suite, baseline, calibration.values, eo);
   const dse::SuiteDesignEvaluator evaluator(space, model, a.task_metrics == "all");
 
   results::RunInfo info;
@@ -158,7 +176,7 @@ void run_sweep_command(const SweepArgs& a) {
                   : fmt::format("{}-{}", space.name().empty() ? "space" : space.name(), a.strategy);
   info.command_line = command_line(a, shard);
   info.space_text = space.resolved_text();
-  info.suite_text = suite_text(suite);
+  info.suite_text = suite_text(suite, baseline, calibration, a);
   info.space_hash = dse::hex64(dse::fnv1a64(info.space_text));
   info.suite_hash = dse::hex64(dse::fnv1a64(info.suite_text));
   info.seed = a.seed;

@@ -1,5 +1,6 @@
 // `leopard-dse sweep` end to end: a tiny sweep into a temporary database with a JSON summary, and a
 // bad space file that exits 2, names the file and field, and creates no database.
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -65,6 +66,39 @@ TEST_CASE("sweep: a tiny grid sweep writes the database and a JSON summary", "[c
   const auto j1 = nlohmann::json::parse(r1.out);
   REQUIRE(j1["pareto"] == j["pareto"]);
   REQUIRE(j1["hypervolume"] == j["hypervolume"]);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("sweep --resume refuses a run priced differently (options, statistics)",
+          "[cli][sweep][resume]") {
+  const fs::path dir = temp_dir("resume_settings");
+  write(dir / "space.yaml",
+        "base: leopard-ae\naxes:\n  qk.dpus: [4, 8]\n  qk.bits_per_cycle: [1, 2, 12]\n"
+        "objectives: [latency, energy, area]\n");
+  const fs::path db = dir / "out.db";
+  const std::string base = std::string(LEOPARD_BINARY) + " sweep --space " +
+                           (dir / "space.yaml").string() + " --db " + db.string() +
+                           " --name r --format json";
+  REQUIRE(run(base + " --suite paper --budget 3").code == 0);
+  // Make the run resumable, as an interrupted one would be.
+  {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.string().c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, "UPDATE runs SET status = 'interrupted'", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(h);
+  }
+  // Evaluation options that change every design's numbers are part of what --resume compares.
+  for (const std::string& change : {std::string(" --suite paper --onchip-only"),
+                                    std::string(" --suite paper --latency geomean")}) {
+    const Result r = run(base + change + " --resume", true);
+    INFO(change << ": " << r.out);
+    CHECK(r.code == 2);
+    CHECK(r.out.find("the suite differs, or what prices it") != std::string::npos);
+  }
+  const Result ok = run(base + " --suite paper --resume");
+  INFO(ok.out);
+  CHECK(ok.code == 0);
   fs::remove_all(dir);
 }
 
