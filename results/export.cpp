@@ -7,7 +7,6 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "results/query.hpp"
 #include "workloads/core/error.hpp"
@@ -48,6 +47,11 @@ ExportFormat parse_export_format(const std::string& text) {
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  write_file_atomically(path, [&](std::ostream& out) { out << content; });
+}
+
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(std::ostream&)>& write) {
   namespace fs = std::filesystem;
   const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
@@ -56,14 +60,15 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   }
   if (fs::is_directory(path, ec)) throw InputError(path.string(), 0, "", "is a directory");
   const fs::path tmp = path.string() + fmt::format(".tmp-{}", ::getpid());
-  {
+  try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
+    if (!out) throw RuntimeError("cannot create " + tmp.string());
+    write(out);
     out.flush();
-    if (!out) {
-      fs::remove(tmp, ec);
-      throw RuntimeError("cannot write " + tmp.string());
-    }
+    if (!out) throw RuntimeError("cannot write " + tmp.string() + " (disk full?)");
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
   }
   fs::rename(tmp, path, ec);
   if (ec) {
@@ -75,42 +80,64 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, ExportFormat format,
                         const std::filesystem::path& out) {
   const std::int64_t run = store.resolve_run(run_id);
-  const Table table = designs_table(store, run);
-  std::ostringstream text;
-  if (format == ExportFormat::kCsv) {
-    for (std::size_t c = 0; c < table.columns.size(); ++c) {
-      text << (c ? "," : "") << csv_escape(table.columns[c]);
+  std::int64_t rows = 0;
+  write_file_atomically(out, [&](std::ostream& text) {
+    // Streamed row by row: a million-design run never sits in memory (issue 8's leftover).
+    std::vector<std::string> columns;
+    const auto header = [&](const std::vector<std::string>& names) { columns = names; };
+    if (format == ExportFormat::kCsv) {
+      for_each_design(
+          store, run,
+          [&](const std::vector<std::string>& names) {
+            header(names);
+            for (std::size_t c = 0; c < names.size(); ++c) {
+              text << (c ? "," : "") << csv_escape(names[c]);
+            }
+            text << '\n';
+          },
+          [&](const std::vector<Cell>& row) {
+            for (std::size_t c = 0; c < row.size(); ++c) {
+              text << (c ? "," : "") << csv_escape(exact_text(row[c]));
+            }
+            text << '\n';
+            ++rows;
+          });
+      return;
     }
-    text << '\n';
-    for (const auto& row : table.rows) {
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        text << (c ? "," : "") << csv_escape(exact_text(row[c]));
-      }
-      text << '\n';
-    }
-  } else {
     const StoredRun r = store.run(run);
-    nlohmann::ordered_json doc;
-    doc["run"] = {{"run_id", r.id},
-                  {"uuid", r.info.uuid},
-                  {"name", r.info.name},
-                  {"status", to_string(r.status)},
-                  {"strategy", r.info.strategy},
-                  {"seed", r.info.seed},
-                  {"space_hash", r.info.space_hash},
-                  {"suite_hash", r.info.suite_hash},
-                  {"axes", r.info.axes},
-                  {"objectives", r.info.objectives},
-                  {"tool_version", r.info.tool_version},
-                  {"git_revision", r.info.git_revision},
-                  {"command_line", r.info.command_line},
-                  {"started_at", r.started_at},
-                  {"finished_at", r.finished_at}};
-    nlohmann::ordered_json designs = nlohmann::ordered_json::array();
-    for (const auto& row : table.rows) {
+    nlohmann::ordered_json provenance = {{"run_id", r.id},
+                                         {"uuid", r.info.uuid},
+                                         {"name", r.info.name},
+                                         {"status", to_string(r.status)},
+                                         {"strategy", r.info.strategy},
+                                         {"seed", r.info.seed},
+                                         {"space_hash", r.info.space_hash},
+                                         {"suite_hash", r.info.suite_hash},
+                                         {"axes", r.info.axes},
+                                         {"objectives", r.info.objectives},
+                                         {"tool_version", r.info.tool_version},
+                                         {"git_revision", r.info.git_revision},
+                                         {"command_line", r.info.command_line},
+                                         {"started_at", r.started_at},
+                                         {"finished_at", r.finished_at}};
+    // The layout of nlohmann's dump(2) of {"run": ..., "designs": [...]}, written piecewise:
+    // each member is dumped on its own and indented to its depth (JSON strings hold no raw
+    // newlines, so every newline of a dump is layout).
+    const auto indented = [](const nlohmann::ordered_json& value, const std::string& pad) {
+      std::string dumped = value.dump(2);
+      std::string out = pad;
+      for (char c : dumped) {
+        out += c;
+        if (c == '\n') out += pad;
+      }
+      return out;
+    };
+    std::string run_text = indented(provenance, "  ");
+    text << "{\n  \"run\": " << run_text.substr(2) << ",\n  \"designs\": [";
+    for_each_design(store, run, header, [&](const std::vector<Cell>& row) {
       nlohmann::ordered_json obj = nlohmann::ordered_json::object();
       for (std::size_t c = 0; c < row.size(); ++c) {
-        if (table.columns[c] == "objectives") {
+        if (columns[c] == "objectives") {
           // Non-finite values become null (JSON has no infinity).
           nlohmann::ordered_json values = nlohmann::ordered_json::array();
           for (double v : parse_doubles_json(exact_text(row[c]))) {
@@ -119,16 +146,14 @@ std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, Export
           }
           obj["objectives"] = std::move(values);
         } else {
-          obj[table.columns[c]] = json_cell(row[c]);
+          obj[columns[c]] = json_cell(row[c]);
         }
       }
-      designs.push_back(std::move(obj));
-    }
-    doc["designs"] = std::move(designs);
-    text << doc.dump(2) << '\n';
-  }
-  write_file_atomically(out, text.str());
-  return static_cast<std::int64_t>(table.rows.size());
+      text << (rows++ > 0 ? ",\n" : "\n") << indented(obj, "    ");
+    });
+    text << (rows > 0 ? "\n  ]\n}\n" : "]\n}\n");
+  });
+  return rows;
 }
 
 }  // namespace leopard::results

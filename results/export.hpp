@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "results/store.hpp"
@@ -22,5 +24,9 @@ std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, Export
 
 // Writes `content` to `path` atomically (temporary file in the same folder, then rename).
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+// The same, streaming: `write` fills the temporary file's stream; if it throws or the stream
+// fails, the temporary file is removed and `path` is untouched.
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(std::ostream&)>& write);
 
 }  // namespace leopard::results

@@ -304,6 +304,16 @@ Table query_sql(const std::filesystem::path& db_path, const std::string& sql) {
 }
 
 Table designs_table(Store& store, std::int64_t run_id) {
+  Table table;
+  for_each_design(
+      store, run_id, [&](const std::vector<std::string>& columns) { table.columns = columns; },
+      [&](const std::vector<Cell>& row) { table.add_row(row); });
+  return table;
+}
+
+void for_each_design(Store& store, std::int64_t run_id,
+                     const std::function<void(const std::vector<std::string>&)>& header,
+                     const std::function<void(const std::vector<Cell>&)>& row) {
   const std::vector<std::string> axes = store.run(run_id).info.axes;
   Statement s(store.db(),
               "SELECT d.design_id, d.design_index, d.design_hash" + axis_select(axes, 2) +
@@ -313,7 +323,14 @@ Table designs_table(Store& store, std::int64_t run_id) {
                   "WHERE d.run_id = ?1 ORDER BY d.design_index");
   s.bind(1, run_id);
   bind_axes(s, axes, 2);
-  return collect(s);
+  std::vector<std::string> columns;
+  for (int c = 0; c < s.column_count(); ++c) columns.push_back(s.column_name(c));
+  header(columns);
+  std::vector<Cell> cells(columns.size());
+  while (s.step()) {
+    for (int c = 0; c < s.column_count(); ++c) cells[static_cast<std::size_t>(c)] = cell_at(s, c);
+    row(cells);
+  }
 }
 
 }  // namespace leopard::results

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,11 @@ Table query_sql(const std::filesystem::path& db_path, const std::string& sql);
 
 // Every design of a run with parameters expanded (one column per axis) and its metrics.
 Table designs_table(Store& store, std::int64_t run_id);
+// The same rows streamed, in design_index order: `header` once with the column names, then `row`
+// per design (the vector is reused between calls). Memory does not grow with the run's size.
+void for_each_design(Store& store, std::int64_t run_id,
+                     const std::function<void(const std::vector<std::string>&)>& header,
+                     const std::function<void(const std::vector<Cell>&)>& row);
 
 // SQL expression for one axis value (json_extract with a quoted path) and the axis column list.
 std::string axis_path(const std::string& axis);

@@ -252,10 +252,25 @@ TEST_CASE("export writes every design in CSV and JSON at full precision", "[resu
   REQUIRE(doc["designs"].size() == 60);
   CHECK(doc["designs"][59]["latency_s"].get<double>() == make_record(59).metrics.latency_s);
   CHECK(doc["designs"][59]["objectives"].size() == 3);
+  // Streamed piecewise, the file keeps the layout of one whole-document dump(2).
+  const auto ordered = nlohmann::ordered_json::parse(read_bytes(json_path));
+  CHECK(read_bytes(json_path) == ordered.dump(2) + "\n");
   CHECK_THROWS_AS(export_run(store, f.run, ExportFormat::kCsv, f.dir / "no/such/dir/x.csv"),
                   InputError);
   CHECK_THROWS_AS(parse_export_format("xml"), InputError);
   for (const auto& entry : std::filesystem::directory_iterator(f.dir.path())) {
     CHECK(entry.path().string().find(".tmp-") == std::string::npos);  // no leftovers
   }
+}
+
+TEST_CASE("export of a run without designs is valid CSV and JSON", "[results][export]") {
+  TempDir dir;
+  Store store = Store::open(dir / "empty.db", Store::Access::kWrite);
+  const std::int64_t run = store.begin_run(make_run_info());
+  CHECK(export_run(store, run, ExportFormat::kJson, dir / "e.json") == 0);
+  const std::string text = read_bytes(dir / "e.json");
+  CHECK(text == nlohmann::ordered_json::parse(text).dump(2) + "\n");
+  CHECK(nlohmann::json::parse(text)["designs"].empty());
+  CHECK(export_run(store, run, ExportFormat::kCsv, dir / "e.csv") == 0);
+  CHECK(csv_lines(read_bytes(dir / "e.csv")).size() == 1);  // the header only
 }
