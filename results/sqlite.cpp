@@ -1,6 +1,9 @@
 // The SQLite RAII wrapper: connection, prepared statement and transaction.
 #include "results/sqlite.hpp"
 
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+
 #include <utility>
 
 #include "workloads/core/error.hpp"
@@ -49,6 +52,31 @@ Db& Db::operator=(Db&& other) noexcept {
   return *this;
 }
 
+namespace {
+
+// Why writes to `path` (or its -wal/-journal file) fail, when the file system says so: the
+// process's file-size limit is reached, or the disk (for this user) is nearly full. Empty if not.
+std::string write_failure_cause(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  rlimit lim{};
+  if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    for (const char* suffix : {"", "-wal", "-journal"}) {
+      std::error_code ec;
+      const auto size = fs::file_size(path.string() + suffix, ec);
+      if (!ec && size + (1u << 20) >= lim.rlim_cur) return "file size limit reached";
+    }
+  }
+  struct statvfs st {};
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (statvfs(dir.c_str(), &st) == 0 &&
+      static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize) < 16.0 * (1 << 20)) {
+    return "disk full";
+  }
+  return "";
+}
+
+}  // namespace
+
 void Db::fail(int rc, std::string_view context) const {
   const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   if ((rc & 0xff) == SQLITE_NOTADB) {
@@ -58,6 +86,18 @@ void Db::fail(int rc, std::string_view context) const {
     throw InputError(
         path_.string(), 0, "",
         "the database file is corrupt (" + message + "); restore it or start a new one");
+  }
+  // A full disk or a file-size limit reaches SQLite as SQLITE_FULL or as a write I/O error (its
+  // errno is often lost by then); name the cause rather than SQLite's generic "disk I/O error".
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
+    const std::string cause = write_failure_cause(path_);
+    if (primary == SQLITE_FULL || !cause.empty()) {
+      throw RuntimeError(
+          path_.string() + ": cannot write the database: " +
+          (cause.empty() ? std::string("disk full") : cause) + " (SQLite: " + message +
+          "); the committed designs are kept: make room and rerun " + "with --resume");
+    }
   }
   throw RuntimeError(path_.string() + ": SQLite error: " + message + " (in " +
                      std::string(context.substr(0, 120)) + ")");

@@ -364,6 +364,7 @@ TEST_CASE("interrupt: a full disk (file size limit) gives a clear error and a va
   CHECK(e.signal == 0);
   CHECK((e.code == 1 || e.code == 2));
   CHECK(e.err.find("full.db") != std::string::npos);
+  CHECK(e.err.find("file size limit reached") != std::string::npos);  // the cause, not "I/O error"
   if (fs::exists(db)) check_integrity(db);
   fs::remove_all(dir);
 }
