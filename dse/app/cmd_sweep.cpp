@@ -273,7 +273,8 @@ void register_sweep(CLI::App& app) {
                   "Designs to evaluate (grid: the first N; random: default all; nsga2: default "
                   "max(100, 10% of the space))");
   cmd->add_option("--seed", args->seed, "Seed of random and nsga2")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")
+  cmd->add_option("--threads", args->threads,
+                  "Busy threads in all, evaluation and storage (0: all cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option(
