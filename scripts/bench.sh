@@ -92,3 +92,13 @@ query_case "top -n 10 --by latency" top --by latency -n 10
 query_case "top -n 10 --by edp" top --by edp -n 10
 t0=$(date +%s%N); "$BIN" --version >/dev/null 2>&1 || true; t1=$(date +%s%N)
 echo "process start-up alone: $(((t1 - t0) / 1000000)) ms" | tee -a "$OUT/query.txt"
+
+# Export of the million-design run: streamed, so peak RSS must not grow with the run (one run each).
+for f in csv json; do
+  /usr/bin/time -v "$BIN" export --db "$QDB" --format "$f" -o "$DB_DIR/export.$f" >/dev/null 2>"$OUT/export-$f.time"
+  printf 'export %-4s wall_s=%s peak_rss_MiB=%.0f file_MiB=%.0f\n' "$f" \
+    "$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; ++i) s = s * 60 + t[i]; print s}' "$OUT/export-$f.time")" \
+    "$(echo "$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/export-$f.time") / 1024" | bc -l)" \
+    "$(echo "$(stat -c %s "$DB_DIR/export.$f") / 1048576" | bc -l)" | tee -a "$OUT/query.txt"
+  rm -f "$DB_DIR/export.$f"
+done
