@@ -349,10 +349,31 @@ TEST_CASE("ONNX files are recognised by name or by their first byte", "[onnx]") 
   CHECK(read_onnx_attention(dir / "model.bin").size() == 1);
 }
 
-// Regenerates the ONNX entries of the bad-input corpus (tests/bad_inputs/onnx_*.onnx). Hidden: run
-// `test_workloads "[.regen-onnx-corpus]"` after changing the builders; the files are committed so
-// the corpus test needs no generator.
-TEST_CASE("regenerate the ONNX bad-input corpus", "[.regen-onnx-corpus]") {
+// Regenerates the ONNX entries of the bad-input corpus (tests/bad_inputs/onnx_*.onnx) and the
+// ONNX fuzz seeds (fuzz/seeds/onnx/). Hidden: run `test_workloads "[.regen-onnx-corpus]"` after
+// changing the builders; the files are committed so neither the corpus test nor the fuzzer needs
+// a generator.
+TEST_CASE("regenerate the ONNX bad-input corpus and fuzz seeds", "[.regen-onnx-corpus]") {
+  const auto seeds = std::filesystem::path(LEOPARD_SOURCE_DIR) / "fuzz/seeds/onnx";
+  std::filesystem::create_directories(seeds);
+  const std::pair<const char*, om::Mask> seed_masks[] = {
+      {"encoder_padding.onnx", om::Mask::kPadding},
+      {"decoder_causal_add.onnx", om::Mask::kCausalAdd},
+      {"decoder_bias_where.onnx", om::Mask::kCausalWhere},
+      {"decoder_trilu.onnx", om::Mask::kCausalTrilu},
+  };
+  for (const auto& [file, mask] : seed_masks) {
+    om::Options o;
+    o.heads = {2};
+    o.head_dim = 4;
+    o.seq = 8;
+    o.mask = mask;
+    o.ffn = mask == om::Mask::kPadding ? 16 : 0;
+    o.rank = mask == om::Mask::kCausalWhere ? 3 : 4;
+    om::save(om::attention_model(o), seeds / file);
+    CHECK(std::filesystem::file_size(seeds / file) < 16384);
+  }
+
   const auto corpus = std::filesystem::path(LEOPARD_SOURCE_DIR) / "tests/bad_inputs";
   const auto good = om::serialise(om::qkv_model({{{1, 2, 4, 8}, {1, 2, 4, 8}}}));
   leopard::test::write_file(corpus / "onnx_truncated.onnx", good.substr(0, good.size() * 2 / 3));
