@@ -34,6 +34,9 @@ constexpr int kMaxProbChain = 4;
 // mask is a handful of nodes from its constant or graph input; the bound keeps the search small
 // when a "mask" is in fact computed from the whole network.
 constexpr int kMaxMaskSearch = 256;
+// Consumer edges examined per QK^T MatMul while following its scores chain: the chains are short,
+// the bound (with the per-tensor depth memo) keeps a graph that fans out widely from linear cost.
+constexpr int kMaxMatchSteps = 4096;
 // Largest matrix (last two dims) scanned for a triangular pattern: 2^28 elements, far above a
 // 4096 x 4096 causal buffer.
 constexpr std::int64_t kMaxMaskElements = std::int64_t{1} << 28;
@@ -343,27 +346,40 @@ bool is_triangular(const onnx::TensorProto& t, const std::filesystem::path& mode
 }
 
 // A mask operand is causal when a Trilu node or a triangular constant is among the first
-// kMaxMaskSearch tensors upstream of it.
-bool mask_is_causal(const GraphIndex& g, const std::string& mask,
-                    const std::filesystem::path& model_dir) {
-  std::deque<std::string> queue{mask};
-  std::set<std::string> seen{mask};
-  for (int visited = 0; !queue.empty() && visited < kMaxMaskSearch; ++visited) {
-    const std::string t = queue.front();
-    queue.pop_front();
-    if (const auto* c = g.constant(t)) {
-      if (is_triangular(*c, model_dir)) return true;
-      continue;
+// kMaxMaskSearch tensors upstream of it. Constants are classified once (GPT-2's `bias` buffer is
+// shared by every layer).
+class MaskClassifier {
+ public:
+  MaskClassifier(const GraphIndex& g, std::filesystem::path model_dir)
+      : g_(g), model_dir_(std::move(model_dir)) {}
+
+  bool is_causal(const std::string& mask) {
+    std::deque<std::string> queue{mask};
+    std::set<std::string> seen{mask};
+    for (int visited = 0; !queue.empty() && visited < kMaxMaskSearch; ++visited) {
+      const std::string t = queue.front();
+      queue.pop_front();
+      if (const auto* c = g_.constant(t)) {
+        const auto it = triangular_.try_emplace(c, false);
+        if (it.second) it.first->second = is_triangular(*c, model_dir_);
+        if (it.first->second) return true;
+        continue;
+      }
+      const auto* p = g_.producer(t);
+      if (p == nullptr) continue;  // a graph input (padding mask)
+      if (p->op_type() == "Trilu" && standard_domain(*p)) return true;
+      for (const auto& in : p->input()) {
+        if (!in.empty() && seen.insert(in).second) queue.push_back(in);
+      }
     }
-    const auto* p = g.producer(t);
-    if (p == nullptr) continue;  // a graph input (padding mask)
-    if (p->op_type() == "Trilu" && standard_domain(*p)) return true;
-    for (const auto& in : p->input()) {
-      if (!in.empty() && seen.insert(in).second) queue.push_back(in);
-    }
+    return false;
   }
-  return false;
-}
+
+ private:
+  const GraphIndex& g_;
+  std::filesystem::path model_dir_;
+  std::map<const onnx::TensorProto*, bool> triangular_;
+};
 
 int input_index(const onnx::NodeProto& node, const std::string& tensor) {
   for (int i = 0; i < node.input_size(); ++i) {
@@ -382,21 +398,36 @@ class PatternMatcher {
  public:
   PatternMatcher(const GraphIndex& g, int opset) : g_(g), opset_(opset) {}
 
-  std::optional<Match> match(const onnx::NodeProto& qk) const {
+  std::optional<Match> match(const onnx::NodeProto& qk) {
     if (qk.op_type() != "MatMul" || !standard_domain(qk) || qk.input_size() != 2 ||
         qk.output_size() < 1) {
       return std::nullopt;
     }
     // Q and K^T are computed tensors; a weight operand makes it a projection.
     if (g_.is_constant(qk.input(0)) || g_.is_constant(qk.input(1))) return std::nullopt;
+    scores_depth_.clear();
+    probs_depth_.clear();
+    steps_ = kMaxMatchSteps;
     Match m;
     if (follow_scores(qk.output(0), 0, m)) return m;
     return std::nullopt;
   }
 
  private:
-  bool follow_scores(const std::string& s, int depth, Match& m) const {
+  // False when `tensor` was already followed from this depth or nearer (same outcome), or when the
+  // step budget is spent; else records the depth.
+  bool first_visit(std::unordered_map<std::string, int>& seen, const std::string& tensor,
+                   int depth) {
+    const auto [it, fresh] = seen.try_emplace(tensor, depth);
+    if (!fresh && it->second <= depth) return false;
+    it->second = depth;
+    return steps_ > 0;
+  }
+
+  bool follow_scores(const std::string& s, int depth, Match& m) {
+    if (!first_visit(scores_depth_, s, depth)) return false;
     for (const auto* c : g_.consumers(s)) {
+      if (--steps_ < 0) return false;
       if (!standard_domain(*c) || c->output_size() < 1) continue;
       const std::string& op = c->op_type();
       const int pos = input_index(*c, s);
@@ -431,8 +462,10 @@ class PatternMatcher {
     return false;
   }
 
-  const onnx::NodeProto* follow_probs(const std::string& p, int depth) const {
+  const onnx::NodeProto* follow_probs(const std::string& p, int depth) {
+    if (!first_visit(probs_depth_, p, depth)) return nullptr;
     for (const auto* c : g_.consumers(p)) {
+      if (--steps_ < 0) return nullptr;
       if (!standard_domain(*c) || c->output_size() < 1) continue;
       if (c->op_type() == "MatMul" && c->input_size() == 2 && c->input(0) == p &&
           c->input(1) != p) {
@@ -462,6 +495,9 @@ class PatternMatcher {
 
   const GraphIndex& g_;
   int opset_;
+  // Search state of one match(): nearest depth each tensor was followed from, steps left.
+  std::unordered_map<std::string, int> scores_depth_, probs_depth_;
+  int steps_ = 0;
 };
 
 // The fixed dims of a pattern tensor; symbolic or unknown dims are an InputError naming the file,
@@ -497,7 +533,8 @@ std::vector<std::int64_t> static_dims(const GraphIndex& g, const std::string& te
 }
 
 AttentionLayer layer_of(const GraphIndex& g, const onnx::NodeProto& qk, const Match& m,
-                        const std::string& path, const std::string& inference_error) {
+                        const std::string& path, const std::string& inference_error,
+                        MaskClassifier& masks) {
   const auto q = static_dims(g, qk.input(0), qk, path, inference_error);
   const auto kt = static_dims(g, qk.input(1), qk, path, inference_error);
   const auto v = static_dims(g, m.pv->input(1), *m.pv, path, inference_error);
@@ -533,10 +570,8 @@ AttentionLayer layer_of(const GraphIndex& g, const onnx::NodeProto& qk, const Ma
   layer.head_dim = static_cast<int>(d);
   layer.q_len = q[r - 2];
   layer.k_len = kt[r - 1];
-  const auto model_dir = std::filesystem::path(path).parent_path();
-  layer.causal = std::any_of(m.masks.begin(), m.masks.end(), [&](const std::string& mask) {
-    return mask_is_causal(g, mask, model_dir);
-  });
+  layer.causal = std::any_of(m.masks.begin(), m.masks.end(),
+                             [&](const std::string& mask) { return masks.is_causal(mask); });
   return layer;
 }
 
@@ -637,12 +672,13 @@ Extracted extract(const std::filesystem::path& file, bool want_ffn) {
     inference_error = e.what();
   }
   const GraphIndex g(model.graph());
-  const PatternMatcher matcher(g, onnx_opset(model));
+  PatternMatcher matcher(g, onnx_opset(model));
+  MaskClassifier masks(g, file.parent_path());
   Extracted out;
   for (const auto& node : model.graph().node()) {
     const auto m = matcher.match(node);
     if (!m) continue;
-    AttentionLayer layer = layer_of(g, node, *m, path, inference_error);
+    AttentionLayer layer = layer_of(g, node, *m, path, inference_error, masks);
     layer.index = static_cast<int>(out.layers.size());
     out.layers.push_back(std::move(layer));
   }

@@ -266,6 +266,20 @@ TEST_CASE("ONNX: a shape inference failure is quoted when a needed shape is miss
   CHECK(has(e, "differ in dimension 0"));
 }
 
+TEST_CASE("ONNX: a value head dim unlike the query's is an error naming the node", "[onnx]") {
+  om::Builder b;
+  const auto q = b.input("q", {1, 2, 4, 8});
+  const auto kt = b.input("kt", {1, 2, 8, 4});
+  const auto v = b.input("v", {1, 2, 4, 16});
+  const auto p = b.op("Softmax", {b.op("MatMul", {q, kt}, "scores")}, "softmax");
+  b.output(b.op("MatMul", {p, v}, "context"));
+  const std::string e = error_of([&] { read_onnx_attention(save(b.model(), "wide_v.onnx")); });
+  CHECK(has(e, "wide_v.onnx: field 'scores': attention at node 'scores' (MatMul)"));
+  CHECK(has(e,
+            "V's head dim differs from Q's (not supported) (Q [1, 2, 4, 8], K^T [1, 2, 8, 4], "
+            "V [1, 2, 4, 16])"));
+}
+
 TEST_CASE("ONNX: fused attention operators are named in the error", "[onnx]") {
   om::Builder b;
   const auto x = b.input("x", {1, 16, 32});
