@@ -12,7 +12,7 @@ BUILD="${FUZZ_BUILD:-$ROOT/build-fuzz}"
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 JOBS="${FUZZ_JOBS:-$(nproc)}"
 CXX_FUZZ="${FUZZ_CXX:-clang++-14}"
-ALL=(fuzz_space_yaml fuzz_stats_csv fuzz_hf_config fuzz_npy)
+ALL=(fuzz_space_yaml fuzz_stats_csv fuzz_hf_config fuzz_npy fuzz_onnx)
 TARGETS=("$@")
 ((${#TARGETS[@]} == 0)) && TARGETS=("${ALL[@]}")
 
@@ -41,6 +41,8 @@ seeds() {
         2>/dev/null ;;
     fuzz_npy)
       ls "$ROOT"/tests/data/npy/*.npy "$ROOT"/tests/bad_inputs/*.npy 2>/dev/null ;;
+    fuzz_onnx)
+      ls "$ROOT"/fuzz/seeds/onnx/*.onnx "$ROOT"/tests/bad_inputs/onnx_*.onnx 2>/dev/null ;;
   esac
 }
 

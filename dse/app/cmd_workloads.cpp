@@ -8,6 +8,7 @@
 #include "workloads/hf_import.hpp"
 #include "workloads/model_graph.hpp"
 #include "workloads/model_spec.hpp"
+#include "workloads/onnx_import.hpp"
 #include "workloads/stats.hpp"
 
 namespace leopard::app {
@@ -29,8 +30,51 @@ void workloads_list(const std::string& format) {
   render(std::cout, table, parse_output_format(format));
 }
 
+// One row per attention layer; adds up the layers' attention MACs.
+Table attention_table(const std::vector<wl::AttentionLayer>& layers, double& attention_macs) {
+  Table table;
+  table.columns = {"layer", "name",   "heads",           "head_dim",      "q_len",
+                   "k_len", "causal", "scores_per_head", "attention_macs"};
+  table.precision = {0, 0, 0, 0, 0, 0, 0, 12, 12};
+  attention_macs = 0;
+  for (const auto& l : layers) {
+    attention_macs += l.attention_macs();
+    table.add_row({std::int64_t{l.index}, l.name, std::int64_t{l.heads}, std::int64_t{l.head_dim},
+                   l.q_len, l.k_len, std::string(l.causal ? "yes" : "no"), l.scores_per_head(),
+                   l.attention_macs()});
+  }
+  return table;
+}
+
+// An ONNX file's attention layers as found in its graph (shapes fixed by the file; they may differ
+// from layer to layer).
+void workloads_show_onnx(const std::string& file, std::int64_t seq_len, bool dot,
+                         const std::string& format) {
+  if (seq_len != 0) {
+    throw InputError(file, 0, "--seq-len",
+                     "does not apply to an ONNX file (its shapes are fixed by the export)");
+  }
+  if (dot) {
+    throw InputError(file, 0, "--dot",
+                     "not available for an ONNX file: `workloads import` it, then show the YAML");
+  }
+  const OutputFormat fmt = parse_output_format(format);
+  double attention_macs = 0;
+  const auto layers = wl::read_onnx_attention(file);
+  const Table table = attention_table(layers, attention_macs);
+  if (fmt == OutputFormat::kTable) {
+    std::cout << file << " (ONNX): " << layers.size() << " attention layers; attention MACs "
+              << format_double(attention_macs, 6) << "\n";
+  }
+  render(std::cout, table, fmt);
+}
+
 void workloads_show(const std::string& model, std::int64_t seq_len, bool dot,
                     const std::string& format) {
+  if (wl::looks_like_onnx(model)) {
+    workloads_show_onnx(model, seq_len, dot, format);
+    return;
+  }
   const wl::ModelSpec spec = wl::find_model(model);
   const std::int64_t s = seq_len != 0 ? seq_len : spec.default_seq_len;
   const wl::ModelGraph graph = wl::build_graph(spec, s);
@@ -39,18 +83,9 @@ void workloads_show(const std::string& model, std::int64_t seq_len, bool dot,
     return;
   }
   const OutputFormat fmt = parse_output_format(format);
-  Table table;
-  table.columns = {"layer", "name",   "heads",           "head_dim",      "q_len",
-                   "k_len", "causal", "scores_per_head", "attention_macs"};
-  table.precision = {0, 0, 0, 0, 0, 0, 0, 12, 12};
   double attention_macs = 0;
   const auto layers = graph.attention_layers();
-  for (const auto& l : layers) {
-    attention_macs += l.attention_macs();
-    table.add_row({std::int64_t{l.index}, l.name, std::int64_t{l.heads}, std::int64_t{l.head_dim},
-                   l.q_len, l.k_len, std::string(l.causal ? "yes" : "no"), l.scores_per_head(),
-                   l.attention_macs()});
-  }
+  const Table table = attention_table(layers, attention_macs);
   if (fmt == OutputFormat::kTable) {
     double other_macs = 0;
     for (std::size_t id : graph.non_attention_ops()) other_macs += graph.op(id).macs;
@@ -62,8 +97,10 @@ void workloads_show(const std::string& model, std::int64_t seq_len, bool dot,
   render(std::cout, table, fmt);
 }
 
+// An ONNX file (by name or first byte, see looks_like_onnx) or a HuggingFace config.json.
 void workloads_import(const std::string& file, const std::string& name, const std::string& out) {
-  const wl::ModelSpec spec = wl::import_hf_config(file, name);
+  const wl::ModelSpec spec = wl::looks_like_onnx(file) ? wl::import_onnx(file, name).spec
+                                                       : wl::import_hf_config(file, name);
   const std::string yaml = wl::model_spec_to_yaml(spec);
   if (out.empty()) {
     std::cout << yaml;
@@ -107,7 +144,9 @@ void register_workloads(CLI::App& app) {
     std::string format;
   };
   auto show_args = std::make_shared<ShowArgs>();
-  show->add_option("MODEL", show_args->model, "Zoo name or model YAML file")->required();
+  show->add_option("MODEL", show_args->model,
+                   "Zoo name, model YAML file, or ONNX file (its attention layers as found)")
+      ->required();
   show->add_option("--seq-len", show_args->seq_len,
                    "Sequence length in tokens (default: the model's own)");
   show->add_flag("--dot", show_args->dot, "Print the operator graph as Graphviz");
@@ -117,18 +156,21 @@ void register_workloads(CLI::App& app) {
     workloads_show(show_args->model, show_args->seq_len, show_args->dot, show_args->format);
   });
 
-  auto* import = cmd->add_subcommand("import", "Turn a HuggingFace config.json into a zoo entry");
+  auto* import_cmd = cmd->add_subcommand(
+      "import", "Turn a HuggingFace config.json or an ONNX model (static shapes) into a zoo entry");
   struct ImportArgs {
     std::string file, name, out;
   };
   auto import_args = std::make_shared<ImportArgs>();
-  import->add_option("FILE", import_args->file, "HuggingFace config.json")->required();
-  import->add_option("--name", import_args->name, "Zoo name (default: derived from the config)");
-  import->add_option("-o,--output", import_args->out, "Write the YAML here (default: stdout)");
-  import->callback(
-      [import_args] { workloads_import(import_args->file, import_args->name, import_args->out);
-});
-}  // namespace leopard::app
+  import_cmd
+      ->add_option("FILE", import_args->file, "HuggingFace config.json, or an ONNX file (*.onnx)")
+      ->required();
+  import_cmd->add_option("--name", import_args->name,
+                         "Zoo name (default: derived from the config, or the ONNX file's name)");
+  import_cmd->add_option("-o,--output", import_args->out, "Write the YAML here (default: stdout)");
+  import_cmd->callback(
+      [import_args] { workloads_import(import_args->file, import_args->name, import_args->out); });
+}
 
 void register_stats(CLI::App& app) {
   auto* cmd = app.add_subcommand("stats", "Pruning statistics files");

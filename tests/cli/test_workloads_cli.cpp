@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tests/cli/run_command.hpp"
+#include "tests/unit/workloads/onnx_models.hpp"
 
 namespace {
 
@@ -109,6 +110,88 @@ TEST_CASE("workloads import writes a zoo entry", "[cli][workloads]") {
   const Run missing = run("workloads import '" + (dir / "broken.json").string() + "'");
   CHECK(missing.code == 2);
   CHECK(has(missing.output, "num_hidden_layers"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("workloads import model.onnx: a zoo entry that show and eval accept",
+          "[cli][workloads]") {
+  namespace om = leopard::test::onnx_models;
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("leopard-cli-onnx-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  om::Options o;  // 2 layers x 4 heads, head dim 8, 16 tokens
+  o.mask = om::Mask::kPadding;
+  const std::string model = om::save(om::attention_model(o), dir / "bert_like.onnx").string();
+  // 2 x 4 heads x 16^2 x 8 = 16384 attention MACs per layer.
+  const Run layers = run("workloads show '" + model + "' --format csv");
+  INFO(layers.output);
+  CHECK(layers.code == 0);
+  CHECK(has(layers.output,
+            "0,layer0.qk,4,8,16,16,no,256,16384\n1,layer1.qk,4,8,16,16,no,256,16384\n"));
+  const std::string yaml = (dir / "onnx-bert.yaml").string();
+  const Run imported = run("workloads import '" + model + "' --name onnx-bert -o '" + yaml + "'");
+  INFO(imported.output);
+  CHECK(imported.code == 0);
+  CHECK(has(imported.output, "wrote"));
+  const Run show = run("workloads show '" + yaml + "' --format csv");
+  CHECK(show.code == 0);
+  CHECK(
+      has(show.output, "0,layer0.qk,4,8,16,16,no,256,16384\n1,layer1.qk,4,8,16,16,no,256,16384\n"));
+  // eval on a suite that names the imported YAML, with layer-level statistics rows.
+  std::ofstream(dir / "stats.csv") << "model,task,layer,head,seq_len,n_scores,n_pruned,t1,t2\n"
+                                      "onnx-bert,toy,0,*,16,256,128,0.5,0.5\n"
+                                      "onnx-bert,toy,1,*,16,256,64,0.25,0.75\n";
+  std::ofstream(dir / "suite.yaml") << "name: onnx\ntasks:\n  - model: onnx-bert.yaml\n"
+                                       "    task: toy\n    stats: stats.csv\n";
+  const Run eval =
+      run("eval --arch leopard-ae --suite '" + (dir / "suite.yaml").string() + "' --format csv");
+  INFO(eval.output);
+  CHECK(eval.code == 0);
+  CHECK(has(eval.output, "\nonnx-bert,toy,"));
+  CHECK(has(eval.output, ",32768,"));  // dense MACs: 2 layers x 16384
+
+  // A causal decoder, written to stdout; a file not named *.onnx is recognised by its first byte.
+  o.mask = om::Mask::kCausalAdd;
+  const std::string gpt = om::save(om::attention_model(o), dir / "decoder.bin").string();
+  const Run causal = run("workloads import '" + gpt + "'");
+  INFO(causal.output);
+  CHECK(causal.code == 0);
+  CHECK(has(causal.output, "name: decoder\n"));
+  CHECK(has(causal.output, "family: gpt2\n"));
+  CHECK(has(causal.output, "causal: true\n"));
+  CHECK(has(causal.output, "default_seq_len: 16\n"));
+  CHECK(has(causal.output, "source: ONNX import of decoder.bin\n"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("workloads import rejects bad ONNX files with exit 2 naming the file",
+          "[cli][workloads]") {
+  namespace om = leopard::test::onnx_models;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("leopard-cli-onnx-bad-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string good = om::serialise(om::attention_model(om::Options{}));
+  std::ofstream(dir / "truncated.onnx", std::ios::binary) << good.substr(0, good.size() / 3);
+  std::ofstream(dir / "text.onnx") << "not protobuf at all";
+  om::Options dynamic;
+  dynamic.seq_param = "seq_len";
+  om::save(om::attention_model(dynamic), dir / "dynamic.onnx");
+  om::save(om::mlp_model(), dir / "mlp.onnx");
+  const std::pair<const char*, const char*> cases[] = {
+      {"truncated.onnx", "not a valid ONNX model"},
+      {"text.onnx", "not a valid ONNX model"},
+      {"dynamic.onnx", "is symbolic ('seq_len'); static shapes required"},
+      {"mlp.onnx", "no attention found"},
+  };
+  for (const auto& [file, message] : cases) {
+    const std::string path = (dir / file).string();
+    const Run r = run("workloads import '" + path + "' -o '" + (dir / "out.yaml").string() + "'");
+    INFO(file << ": " << r.output);
+    CHECK(r.code == 2);
+    CHECK(has(r.output, path + ": "));
+    CHECK(has(r.output, message));
+    CHECK_FALSE(std::filesystem::exists(dir / "out.yaml"));
+  }
   std::filesystem::remove_all(dir);
 }
 

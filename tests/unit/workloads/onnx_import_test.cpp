@@ -1,0 +1,406 @@
+// Tests of the ONNX importer on small graphs laid out like PyTorch / HuggingFace exports: extracted
+// attention layers, causal-mask recognition, the derived zoo entry, and the errors.
+#include "workloads/onnx_import.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "onnx_models.hpp"
+#include "test_util.hpp"
+#include "workloads/core/error.hpp"
+#include "workloads/model_graph.hpp"
+
+using namespace leopard::workloads;
+namespace om = leopard::test::onnx_models;
+using leopard::InputError;
+
+namespace {
+
+std::filesystem::path save(const onnx::ModelProto& model, const std::string& file) {
+  static const auto dir = leopard::test::scratch_dir("onnx");
+  return om::save(model, dir / file);
+}
+
+std::vector<AttentionLayer> layers_of(const om::Options& o, const std::string& file) {
+  return read_onnx_attention(save(om::attention_model(o), file));
+}
+
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("BERT-like ONNX: 2 layers x 4 heads, head dim 8, 16 tokens, padding mask", "[onnx]") {
+  om::Options o;
+  o.mask = om::Mask::kPadding;
+  const auto file = save(om::attention_model(o), "bert_like.onnx");
+  const OnnxModel m = import_onnx(file, "");
+  REQUIRE(m.layers.size() == 2);
+  for (int l = 0; l < 2; ++l) {
+    const AttentionLayer& a = m.layers[static_cast<std::size_t>(l)];
+    CHECK(a.index == l);
+    CHECK(a.name == "layer" + std::to_string(l) + ".qk");
+    CHECK(a.heads == 4);
+    CHECK(a.head_dim == 8);
+    CHECK(a.q_len == 16);
+    CHECK(a.k_len == 16);
+    CHECK_FALSE(a.causal);                               // a padding mask from a graph input
+    CHECK(a.attention_macs() == 2.0 * 4 * 16 * 16 * 8);  // 2 x heads x S^2 x d
+  }
+  const ModelSpec& s = m.spec;
+  CHECK(s.name == "bert_like");  // the file's stem
+  CHECK(s.family == ModelFamily::kBert);
+  CHECK(s.layers == 2);
+  CHECK(s.heads == 4);
+  CHECK(s.head_dim == 8);
+  CHECK(s.hidden == 32);
+  CHECK(s.ffn == 4 * 32);  // no MLP weights in this graph: the 4 x hidden default
+  CHECK(s.default_seq_len == 16);
+  CHECK_FALSE(s.causal);
+  CHECK(s.source == "ONNX import of bert_like.onnx");
+  // The zoo entry rebuilds the same attention layers.
+  const auto rebuilt = build_graph(s, 16).attention_layers();
+  REQUIRE(rebuilt.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(rebuilt[i].heads == m.layers[i].heads);
+    CHECK(rebuilt[i].head_dim == m.layers[i].head_dim);
+    CHECK(rebuilt[i].q_len == m.layers[i].q_len);
+    CHECK(rebuilt[i].causal == m.layers[i].causal);
+  }
+}
+
+TEST_CASE("ONNX: the FFN width is read from the MLP's [hidden, n] / [n, hidden] weights",
+          "[onnx]") {
+  om::Options o;
+  o.ffn = 96;  // not 4 x hidden, so the default cannot pass by accident
+  const OnnxModel m = import_onnx(save(om::attention_model(o), "mlp.onnx"), "with-mlp");
+  CHECK(m.spec.name == "with-mlp");
+  CHECK(m.spec.ffn == 96);
+  CHECK(has(m.spec.description, "from the MLP weights"));
+}
+
+TEST_CASE("GPT-2-like ONNX: causal masks are recognised in each exported form", "[onnx]") {
+  const std::pair<om::Mask, const char*> masks[] = {
+      {om::Mask::kCausalAdd, "additive 0 / -inf constant"},
+      {om::Mask::kCausalWhere, "Where over a Slice of GPT-2's bool bias buffer"},
+      {om::Mask::kCausalTrilu, "Where over Trilu"},
+  };
+  for (const auto& [mask, what] : masks) {
+    INFO(what);
+    om::Options o;
+    o.mask = mask;
+    o.layers = 3;
+    const OnnxModel m = import_onnx(save(om::attention_model(o), "gpt_like.onnx"), "g");
+    REQUIRE(m.layers.size() == 3);
+    for (const auto& l : m.layers) {
+      CHECK(l.causal);
+      CHECK(l.scores_per_head() == 16.0 * 17 / 2);  // S (S + 1) / 2
+    }
+    CHECK(m.spec.family == ModelFamily::kGpt2);
+    CHECK(m.spec.causal);
+    CHECK(m.spec.layers == 3);
+  }
+}
+
+TEST_CASE("ONNX: masks that are not triangular and a Mul scale leave layers non-causal", "[onnx]") {
+  for (const auto mask : {om::Mask::kNone, om::Mask::kZeroConst, om::Mask::kPadding}) {
+    om::Options o;
+    o.mask = mask;
+    o.div_scale = false;  // scores * (1 / sqrt(d)), constant first
+    const auto layers = layers_of(o, "plain.onnx");
+    REQUIRE(layers.size() == 2);
+    CHECK_FALSE(layers[0].causal);
+    CHECK_FALSE(layers[1].causal);
+  }
+}
+
+TEST_CASE("ONNX rank 3 [batch * heads, seq, d] is read with batch 1", "[onnx]") {
+  om::Options o;
+  o.rank = 3;
+  o.heads = {6};
+  o.head_dim = 4;
+  o.seq = 10;
+  o.mask = om::Mask::kCausalWhere;
+  const OnnxModel m = import_onnx(save(om::attention_model(o), "rank3.onnx"), "");
+  REQUIRE(m.layers.size() == 2);
+  CHECK(m.layers[0].heads == 6);
+  CHECK(m.layers[0].head_dim == 4);
+  CHECK(m.layers[0].q_len == 10);
+  CHECK(m.layers[0].k_len == 10);
+  CHECK(m.layers[0].causal);
+  CHECK(m.spec.hidden == 24);
+}
+
+TEST_CASE("ONNX: fewer queries than keys, bottom-right causal mask", "[onnx]") {
+  om::Options o;
+  o.layers = 1;
+  o.q_len = 4;
+  o.mask = om::Mask::kCausalWhere;  // Slice rows 12..16 of the triangular buffer
+  const auto file = save(om::attention_model(o), "decode.onnx");
+  const auto layers = read_onnx_attention(file);
+  REQUIRE(layers.size() == 1);
+  CHECK(layers[0].q_len == 4);
+  CHECK(layers[0].k_len == 16);
+  CHECK(layers[0].causal);
+  // A zoo entry is self-attention over one sequence.
+  const std::string e = error_of([&] { import_onnx(file, ""); });
+  CHECK(has(e, "decode.onnx"));
+  CHECK(has(e, "field 'k_len'"));
+  CHECK(has(e, "q_len 4 and k_len 16"));
+}
+
+TEST_CASE("ONNX: layers with different heads are listed but are not one zoo entry", "[onnx]") {
+  om::Options o;
+  o.layers = 3;
+  o.heads = {4, 4, 2};
+  const auto file = save(om::attention_model(o), "mixed.onnx");
+  const auto layers = read_onnx_attention(file);
+  REQUIRE(layers.size() == 3);
+  CHECK(layers[2].heads == 2);
+  const std::string e = error_of([&] { import_onnx(file, ""); });
+  CHECK(has(e, "mixed.onnx: field 'heads'"));
+  CHECK(has(e, "layer 2 (node 'layer2.qk') has 2 heads of dim 8"));
+  CHECK(has(e, "layer 0 (node 'layer0.qk') has 4 of dim 8"));
+}
+
+TEST_CASE("ONNX: symbolic dims are an error naming the file, node and tensor", "[onnx]") {
+  om::Options o;
+  o.seq_param = "sequence";
+  const auto file = save(om::attention_model(o), "dynamic.onnx");
+  const std::string e = error_of([&] { read_onnx_attention(file); });
+  CHECK(has(e, "dynamic.onnx: field 'layer0.q.heads'"));
+  CHECK(has(e, "node 'layer0.qk' (MatMul)"));
+  CHECK(has(e, "is symbolic ('sequence')"));
+  CHECK(has(e, "static shapes required"));
+
+  const auto direct = save(om::qkv_model({{{1, 2, "seq", 8}, {1, 2, "seq", 8}}}), "qkv.onnx");
+  CHECK(has(error_of([&] { read_onnx_attention(direct); }),
+            "dimension 2 of tensor 'attn0.q' is symbolic ('seq')"));
+}
+
+TEST_CASE("ONNX: a graph without attention, a non-last-axis Softmax, a tensor scale", "[onnx]") {
+  const std::string e = error_of([&] { read_onnx_attention(save(om::mlp_model(), "mlp.onnx")); });
+  CHECK(has(e, "mlp.onnx: no attention found"));
+  CHECK(has(e, "among the graph's 4 nodes"));
+
+  // Softmax over the heads axis is not attention over keys.
+  auto model = om::qkv_model({{{1, 2, 16, 8}, {1, 2, 16, 8}}});
+  for (auto& node : *model.mutable_graph()->mutable_node()) {
+    if (node.op_type() == "Softmax") om::Builder::integer(node, "axis", 1);
+  }
+  CHECK(
+      has(error_of([&] { read_onnx_attention(save(model, "axis.onnx")); }), "no attention found"));
+
+  // A scale by a per-head tensor [1, 2, 1, 1] is not a scalar scale.
+  om::Builder b;
+  const auto q = b.input("q", {1, 2, 16, 8});
+  const auto kt = b.input("kt", {1, 2, 8, 16});
+  const auto v = b.input("v", {1, 2, 16, 8});
+  const auto s =
+      b.op("Mul", {b.op("MatMul", {q, kt}, "qk"), b.floats("c", {1, 2, 1, 1}, {1, 2})}, "scale");
+  b.output(b.op("MatMul", {b.op("Softmax", {s}, "softmax"), v}, "pv"));
+  CHECK(has(error_of([&] { read_onnx_attention(save(b.model(), "tensor_scale.onnx")); }),
+            "no attention found"));
+}
+
+TEST_CASE("ONNX: Where(drop mask, fill, S) and Cast / Dropout pass-throughs", "[onnx]") {
+  // Scores as Where's third input with a bool drop mask (true strictly above the diagonal), a
+  // Cast before the Softmax and a Dropout after it: one causal layer of 3 heads.
+  om::Builder b;
+  const auto q = b.input("q", {1, 3, 5, 4});
+  const auto kt = b.input("kt", {1, 3, 4, 5});
+  const auto v = b.input("v", {1, 3, 5, 4});
+  std::string drop(25, '\0');
+  for (int i = 0; i < 5; ++i) {
+    for (int j = i + 1; j < 5; ++j) drop[static_cast<std::size_t>(i * 5 + j)] = 1;
+  }
+  const auto mask = b.initializer("drop", {5, 5}, onnx::TensorProto::BOOL, drop);
+  auto s = b.op("MatMul", {q, kt}, "qk");
+  s = b.op("Where", {mask, b.scalar("fill", -1e9f), s}, "masked");
+  auto& cast = b.node("Cast", {s}, "to_float");
+  om::Builder::integer(cast, "to", onnx::TensorProto::FLOAT);
+  const auto p = b.op("Dropout", {b.op("Softmax", {cast.output(0)}, "softmax")}, "dropout");
+  b.output(b.op("MatMul", {p, v}, "pv"));
+  const auto layers = read_onnx_attention(save(b.model(), "where_drop.onnx"));
+  REQUIRE(layers.size() == 1);
+  CHECK(layers[0].name == "qk");
+  CHECK(layers[0].heads == 3);
+  CHECK(layers[0].head_dim == 4);
+  CHECK(layers[0].q_len == 5);
+  CHECK(layers[0].causal);
+}
+
+TEST_CASE("ONNX: a shape inference failure is quoted when a needed shape is missing", "[onnx]") {
+  // A first node whose declared output shape contradicts its input: ONNX shape inference throws
+  // there, before it reaches the attention, so K^T (a Transpose output) gets no shape.
+  auto model = om::qkv_model({{{1, 2, 4, 8}, {1, 2, 4, 8}}});
+  auto& g = *model.mutable_graph();
+  auto* z = g.add_input();
+  z->set_name("z");
+  auto* zt = z->mutable_type()->mutable_tensor_type();
+  zt->set_elem_type(onnx::TensorProto::FLOAT);
+  zt->mutable_shape()->add_dim()->set_dim_value(3);
+  auto* zz = g.add_value_info();
+  *zz = *z;
+  zz->set_name("zz");
+  zz->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_value(4);
+  auto* id = g.add_node();
+  id->set_op_type("Identity");
+  id->add_input("z");
+  id->add_output("zz");
+  for (int i = g.node_size() - 1; i > 0; --i) g.mutable_node()->SwapElements(i, i - 1);
+  const std::string e = error_of([&] { read_onnx_attention(save(model, "conflict.onnx")); });
+  CHECK(has(e, "conflict.onnx: field 'attn0.kt'"));
+  CHECK(has(e, "the shape of tensor 'attn0.kt' is unknown (ONNX shape inference failed: "));
+  CHECK(has(e, "differ in dimension 0"));
+}
+
+TEST_CASE("ONNX: a value head dim unlike the query's is an error naming the node", "[onnx]") {
+  om::Builder b;
+  const auto q = b.input("q", {1, 2, 4, 8});
+  const auto kt = b.input("kt", {1, 2, 8, 4});
+  const auto v = b.input("v", {1, 2, 4, 16});
+  const auto p = b.op("Softmax", {b.op("MatMul", {q, kt}, "scores")}, "softmax");
+  b.output(b.op("MatMul", {p, v}, "context"));
+  const std::string e = error_of([&] { read_onnx_attention(save(b.model(), "wide_v.onnx")); });
+  CHECK(has(e, "wide_v.onnx: field 'scores': attention at node 'scores' (MatMul)"));
+  CHECK(has(e,
+            "V's head dim differs from Q's (not supported) (Q [1, 2, 4, 8], K^T [1, 2, 8, 4], "
+            "V [1, 2, 4, 16])"));
+}
+
+TEST_CASE("ONNX: fused attention operators are named in the error", "[onnx]") {
+  om::Builder b;
+  const auto x = b.input("x", {1, 16, 32});
+  auto& n = b.node("Attention", {x, b.weight("w", 32, 96)}, "fused");
+  n.set_domain("com.microsoft");
+  b.output(n.output(0));
+  const std::string e = error_of([&] { read_onnx_attention(save(b.model(), "fused.onnx")); });
+  CHECK(has(e, "no attention found"));
+  CHECK(has(e, "node 'fused' (Attention)"));
+}
+
+TEST_CASE("ONNX: truncated, empty and non-protobuf files are errors naming the file", "[onnx]") {
+  const auto dir = leopard::test::scratch_dir("onnx-bad");
+  const std::string bytes = om::serialise(om::attention_model(om::Options{}));
+  const auto truncated =
+      leopard::test::write_file(dir / "truncated.onnx", bytes.substr(0, bytes.size() / 2));
+  CHECK(has(error_of([&] { read_onnx_attention(truncated); }),
+            "truncated.onnx: not a valid ONNX model"));
+  const auto empty = leopard::test::write_file(dir / "empty.onnx", "");
+  CHECK(has(error_of([&] { read_onnx_attention(empty); }), "empty.onnx: empty file"));
+  const auto text = leopard::test::write_file(dir / "text.onnx", "this is not an ONNX model\n");
+  CHECK(has(error_of([&] { read_onnx_attention(text); }), "text.onnx: not "));
+  CHECK(has(error_of([&] { read_onnx_attention(dir / "missing.onnx"); }), "missing.onnx"));
+}
+
+TEST_CASE("ONNX: the zoo YAML round-trips through load_model_spec", "[onnx]") {
+  om::Options o;
+  o.mask = om::Mask::kCausalAdd;
+  o.ffn = 64;
+  const ModelSpec s = import_onnx(save(om::attention_model(o), "rt.onnx"), "rt").spec;
+  const auto dir = leopard::test::scratch_dir("onnx-yaml");
+  const ModelSpec back =
+      load_model_spec(leopard::test::write_file(dir / "rt.yaml", model_spec_to_yaml(s)));
+  CHECK(back.name == "rt");
+  CHECK(back.family == ModelFamily::kGpt2);
+  CHECK(back.layers == 2);
+  CHECK(back.heads == 4);
+  CHECK(back.head_dim == 8);
+  CHECK(back.hidden == 32);
+  CHECK(back.ffn == 64);
+  CHECK(back.default_seq_len == 16);
+  CHECK(back.max_positions == 16);
+  CHECK(back.causal);
+  CHECK(back.source == s.source);
+}
+
+TEST_CASE("ONNX: a causal mask kept as external data is read from beside the model", "[onnx]") {
+  om::Options o;
+  o.layers = 1;
+  o.mask = om::Mask::kCausalAdd;
+  auto model = om::attention_model(o);
+  const auto dir = leopard::test::scratch_dir("onnx-ext");
+  for (auto& t : *model.mutable_graph()->mutable_initializer()) {
+    if (t.name() != "layer0.causal") continue;
+    leopard::test::write_file(dir / "weights.bin", "1234" + t.raw_data());
+    const auto size = t.raw_data().size();
+    t.clear_raw_data();
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"location", "weights.bin"},
+                                     {"offset", "4"},
+                                     {"length", std::to_string(size)}}) {
+      auto* kv = t.add_external_data();
+      kv->set_key(key);
+      kv->set_value(value);
+    }
+  }
+  const auto layers = read_onnx_attention(om::save(model, dir / "ext.onnx"));
+  REQUIRE(layers.size() == 1);
+  CHECK(layers[0].causal);
+  std::filesystem::remove(dir / "weights.bin");  // unreadable mask: not causal, not an error
+  CHECK_FALSE(read_onnx_attention(dir / "ext.onnx")[0].causal);
+}
+
+TEST_CASE("ONNX files are recognised by name or by their first byte", "[onnx]") {
+  const auto dir = leopard::test::scratch_dir("onnx-sniff");
+  const auto bytes = om::serialise(om::qkv_model({{{1, 2, 4, 8}, {1, 2, 4, 8}}}));
+  CHECK(looks_like_onnx(leopard::test::write_file(dir / "model.bin", bytes)));
+  CHECK(looks_like_onnx(dir / "absent.ONNX"));
+  CHECK_FALSE(looks_like_onnx(leopard::test::write_file(dir / "config.json", "{}")));
+  CHECK_FALSE(looks_like_onnx(dir / "absent.json"));
+  CHECK(read_onnx_attention(dir / "model.bin").size() == 1);
+}
+
+// Regenerates the ONNX entries of the bad-input corpus (tests/bad_inputs/onnx_*.onnx) and the
+// ONNX fuzz seeds (fuzz/seeds/onnx/). Hidden: run `test_workloads "[.regen-onnx-corpus]"` after
+// changing the builders; the files are committed so neither the corpus test nor the fuzzer needs
+// a generator.
+TEST_CASE("regenerate the ONNX bad-input corpus and fuzz seeds", "[.regen-onnx-corpus]") {
+  const auto seeds = std::filesystem::path(LEOPARD_SOURCE_DIR) / "fuzz/seeds/onnx";
+  std::filesystem::create_directories(seeds);
+  const std::pair<const char*, om::Mask> seed_masks[] = {
+      {"encoder_padding.onnx", om::Mask::kPadding},
+      {"decoder_causal_add.onnx", om::Mask::kCausalAdd},
+      {"decoder_bias_where.onnx", om::Mask::kCausalWhere},
+      {"decoder_trilu.onnx", om::Mask::kCausalTrilu},
+  };
+  for (const auto& [file, mask] : seed_masks) {
+    om::Options o;
+    o.heads = {2};
+    o.head_dim = 4;
+    o.seq = 8;
+    o.mask = mask;
+    o.ffn = mask == om::Mask::kPadding ? 16 : 0;
+    o.rank = mask == om::Mask::kCausalWhere ? 3 : 4;
+    om::save(om::attention_model(o), seeds / file);
+    CHECK(std::filesystem::file_size(seeds / file) < 16384);
+  }
+
+  const auto corpus = std::filesystem::path(LEOPARD_SOURCE_DIR) / "tests/bad_inputs";
+  const auto good = om::serialise(om::qkv_model({{{1, 2, 4, 8}, {1, 2, 4, 8}}}));
+  leopard::test::write_file(corpus / "onnx_truncated.onnx", good.substr(0, good.size() * 2 / 3));
+  leopard::test::write_file(corpus / "onnx_not_protobuf.onnx", "this is not an ONNX model\n");
+  om::save(om::qkv_model({{{1, 2, "seq", 8}, {1, 2, "seq", 8}}}),
+           corpus / "onnx_symbolic_seq.onnx");
+  om::save(om::mlp_model(), corpus / "onnx_no_attention.onnx");
+  om::save(om::qkv_model({{{1, 4, 8, 8}, {1, 4, 8, 8}}, {{1, 2, 8, 8}, {1, 2, 8, 8}}}),
+           corpus / "onnx_mixed_heads.onnx");
+  om::save(om::qkv_model({{{1, 2, 1, 8}, {1, 2, 9, 8}}}), corpus / "onnx_decode_step.onnx");
+  for (const char* f :
+       {"onnx_truncated.onnx", "onnx_not_protobuf.onnx", "onnx_symbolic_seq.onnx",
+        "onnx_no_attention.onnx", "onnx_mixed_heads.onnx", "onnx_decode_step.onnx"}) {
+    CHECK(std::filesystem::file_size(corpus / f) < 4096);
+  }
+}
