@@ -1,14 +1,21 @@
-// Bit-serial QK emulation: the scalar reference and the blocked, threaded bit-plane GEMM fast path.
+// Bit-serial QK emulation: the scalar reference and the fast path (integer dot products per score
+// with early exit, on SSE2 or AVX2 chosen at run time, or a generic scalar kernel), blocked and
+// threaded.
 #include "workloads/profile/bitserial.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <atomic>
-#include <cmath>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
+
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 namespace leopard::workloads::profile {
 
@@ -66,188 +73,372 @@ HeadCounts emulate_head_reference(const HeadJob& job, int n_bits, bool causal) {
 
 namespace {
 
-// Fast path. The partial sums after each bit are matrix products over a block of queries and keys:
-//   C   = [max(Q,0) | max(-Q,0)] x [K >= 0 | K < 0]^T      (sum of |q_i| over agreeing lanes)
-//   T_m = Q x B_m^T, B_m[j][i] = sign(k_ji) x (magnitude bit m of |k_ji|), in {-1, 0, 1}
-//   P_m = P_(m-1) + 2^(n-1-m) x T_m                        (one GEMM per magnitude bit plane)
-// The GEMMs run in float when every |T_m| and C fit exactly in float's 24-bit significand
-// (d x kmax < 2^24: d < 8196 at 12 bits), else in double; P and P + M are accumulated in double.
-// This is exact: every GEMM term is an integer, every partial sum of a GEMM (in whatever order
-// Eigen adds them, with or without FMA) is an integer of magnitude <= d x kmax, and P + M is an
-// integer of magnitude <= 2 d kmax^2; integers below 2^24 (float) or 2^53 (double) are exactly
-// representable. For 12-bit operands (kmax = 2047) the double bound holds for d up to ~1e9;
-// exact_in_double() checks it and jobs that break it (very wide operands) take the scalar reference
-// path instead.
-using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// ---- Fast path ---------------------------------------------------------------------------------
+// Per score q.k of d lanes, with A = sum |q_i| (a property of the query row alone):
+//   C   = (A + q.s) / 2, s_i = -1 if k_i < 0 else +1. Lane i adds |q_i| + q_i s_i: 2 |q_i| when
+//         the signs agree, else 0 (and 0 when q_i = 0), so this is the header's C.
+//   P_m = q.t_m, t_m = sign(k) x (|k| with its low r = n-1-m magnitude bits cleared); t_(n-1) = k.
+// The score is pruned at the first bit b = m + 1 with P_m + C (2^r - 1) < Th. P + M never increases
+// from one bit to the next and ends at q.k after bit n, so each score stops as early as it can:
+//   1. bit 1 (m = 0, P = 0) needs only C;
+//   2. if q.k >= Th, no bit can prune (P + M >= q.k >= Th throughout): the score survives;
+//   3. else bits 2, 3, ... are checked one plane t_m at a time until one prunes, at bit n at the
+//      latest (P = q.k < Th, M = 0), which therefore needs no plane of its own.
+// A score costs two dot products (with s and k) plus one per bit it passes before being pruned
+// (~84% of the scores are pruned, mostly after 3 to 5 of 12 bits), where the former bit-plane GEMMs
+// paid every plane for every score of a block.
+//
+// Kernels (all exact, all bit-for-bit equal to emulate_score()):
+//   - SSE2 (the x86-64 baseline) and AVX2 (run-time dispatch), for n_bits <= 16: operands and
+//     planes fit int16 (|x| <= 2^15 - 1), and pmaddwd multiplies int16 pairs and adds each pair
+//     into an int32 lane (|sum| <= 2 x kmax^2 <= 2^31 - 2^17 + 2). A lane takes at most
+//     max_vectors(n_bits) of these before its int32 could overflow, so the dot products sum chunks
+//     of that many vectors, and every chunk's lanes are widened to int64 before they are added.
+//   - generic, for any width (the only one above 16 bits): int32 planes, scalar int64 sums. Like
+//     emulate_score(), it is exact while the int64 sums do not overflow (2 d kmax^2 < 2^63).
 
-constexpr double kTwo53 = 9007199254740992.0;
-constexpr double kTwo24 = 16777216.0;
+// Planes of one key block. Key j holds n_bits planes of `width` lanes each: [s, k, t_1, ...,
+// t_(n-2)], so a score reads its planes in order, front to back. d lanes are zero-padded to `width`
+// (a multiple of the kernel's vector) so that kernels run whole vectors: zero lanes add nothing.
+constexpr int kSignPlane = 0;
+constexpr int kExactPlane = 1;
+constexpr int plane_of_bit(int m) { return m + 1; }  // t_m, m = 1..n-2
 
-bool exact_in_double(int d, int n_bits) {
-  const double kmax = static_cast<double>(max_magnitude(n_bits));
-  return 2.0 * static_cast<double>(d) * kmax * kmax < kTwo53;
-}
+template <typename Elem>
+struct KeyPlanes {
+  int width = 0;
+  int n_planes = 0;
+  std::vector<Elem> data;
 
-bool exact_in_float(int d, int n_bits) {
-  return static_cast<double>(d) * static_cast<double>(max_magnitude(n_bits)) < kTwo24;
-}
-
-template <typename Real>
-using Mat = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-// The bit planes of one key block and its sign split.
-template <typename Real>
-struct KeyBlock {
-  std::vector<Mat<Real>> planes;  // planes[m - 1] = B_m, m = 1..n-1 (MSB first)
-  Mat<Real> split;                // [bk x 2d]: (k >= 0, k < 0) indicators
+  const Elem* key(std::int64_t j) const {
+    return data.data() + j * n_planes * static_cast<std::int64_t>(width);
+  }
 };
 
-template <typename Real>
-void build_key_block(const IntMatrixView& k, std::int64_t begin, std::int64_t rows, int n_bits,
-                     KeyBlock<Real>& out) {
+template <typename Elem>
+void build_key_planes(const IntMatrixView& k, std::int64_t begin, std::int64_t rows, int n_bits,
+                      int width, KeyPlanes<Elem>& out) {
   const int d = k.cols;
   const int mag_bits = n_bits - 1;
-  out.planes.resize(static_cast<std::size_t>(mag_bits));
-  for (auto& plane : out.planes) plane.resize(rows, d);
-  out.split.resize(rows, 2 * d);
+  out.width = width;
+  out.n_planes = n_bits;
+  out.data.assign(static_cast<std::size_t>(rows * n_bits * width), Elem{0});
   for (std::int64_t j = 0; j < rows; ++j) {
     const std::int32_t* kr = k.row(begin + j);
+    Elem* dst = out.data.data() + j * n_bits * width;
     for (int l = 0; l < d; ++l) {
       const bool neg = kr[l] < 0;
       const std::int64_t mag = std::llabs(kr[l]);
-      out.split(j, l) = neg ? Real(0) : Real(1);
-      out.split(j, d + l) = neg ? Real(1) : Real(0);
-      for (int m = 1; m <= mag_bits; ++m) {
-        const bool bit = ((mag >> (mag_bits - m)) & 1) != 0;
-        out.planes[static_cast<std::size_t>(m - 1)](j, l) =
-            bit ? (neg ? Real(-1) : Real(1)) : Real(0);
+      dst[kSignPlane * width + l] = neg ? Elem{-1} : Elem{1};
+      dst[kExactPlane * width + l] = static_cast<Elem>(kr[l]);
+      for (int m = 1; m <= n_bits - 2; ++m) {
+        const int r = mag_bits - m;
+        const std::int64_t top = (mag >> r) << r;
+        dst[plane_of_bit(m) * width + l] = static_cast<Elem>(neg ? -top : top);
       }
     }
   }
 }
 
-// Per-thread scratch, reused across blocks.
-template <typename Real>
-struct Scratch {
-  Mat<Real> q;                     // [bq x d]
-  Mat<Real> q_split;               // [bq x 2d]: (max(q, 0), max(-q, 0))
-  Mat<Real> c;                     // [bq x bk]
-  Mat<Real> t;                     // [bq x bk]: T_m
-  MatD p;                          // [bq x bk]: P_m
-  std::vector<std::uint8_t> open;  // 1 = still undecided
+// Pruned scores of one task: the count and the histogram of b1 (hist[b1 - 1]).
+struct PruneCounts {
+  std::int64_t pruned = 0;
+  std::array<std::int64_t, kMaxBits> hist{};
 };
 
-// Emulates the scores of query rows [q_begin, q_begin + bq) against the key block starting at
-// k_begin, adding them to `counts`.
-template <typename Real>
-void emulate_block(const HeadJob& job, const KeyBlock<Real>& kb, std::int64_t k_begin,
-                   std::int64_t q_begin, std::int64_t bq, int n_bits, bool causal, Scratch<Real>& s,
-                   HeadCounts& counts) {
-  const int d = job.q.cols;
-  const auto bk = static_cast<std::int64_t>(kb.split.rows());
-  s.q.resize(bq, d);
-  s.q_split.resize(bq, 2 * d);
-  for (std::int64_t i = 0; i < bq; ++i) {
-    const std::int32_t* qr = job.q.row(q_begin + i);
-    for (int l = 0; l < d; ++l) {
-      const auto v = static_cast<Real>(qr[l]);
-      s.q(i, l) = v;
-      s.q_split(i, l) = v > 0 ? v : Real(0);
-      s.q_split(i, d + l) = v < 0 ? -v : Real(0);
-    }
-  }
-  s.c.resize(bq, bk);
-  s.c.noalias() = s.q_split * kb.split.transpose();
-  s.p.setZero(bq, bk);
-
-  // Causal masking: score (i, j) exists only for j <= i. Masked scores start decided, uncounted.
-  s.open.assign(static_cast<std::size_t>(bq * bk), 1);
-  std::int64_t n_open = 0;
-  for (std::int64_t i = 0; i < bq; ++i) {
-    for (std::int64_t j = 0; j < bk; ++j) {
-      if (causal && k_begin + j > q_begin + i) {
-        s.open[static_cast<std::size_t>(i * bk + j)] = 0;
-      } else {
-        ++n_open;
-      }
-    }
-  }
-  counts.n_scores += n_open;
-
-  // |P + M| < 2^53, so a threshold outside +-2^53 compares like the clamped one.
-  const double th = static_cast<double>(
-      std::clamp<std::int64_t>(job.threshold, -(std::int64_t{1} << 53), std::int64_t{1} << 53));
-  const int mag_bits = n_bits - 1;
-  // Bit b = m + 1; stop as soon as every score of the block is decided (no more planes).
-  for (int m = 0; m <= mag_bits && n_open > 0; ++m) {
-    const int r = mag_bits - m;
-    const auto unknown = static_cast<double>((std::int64_t{1} << r) - 1);  // M = C x unknown
-    const auto weight = static_cast<double>(std::int64_t{1} << r);         // weight of bit m
-    if (m > 0) {
-      s.t.resize(bq, bk);
-      s.t.noalias() = s.q * kb.planes[static_cast<std::size_t>(m - 1)].transpose();
-    }
-    std::int64_t pruned = 0;
-    for (std::int64_t i = 0; i < bq; ++i) {
-      std::uint8_t* open = s.open.data() + i * bk;
-      const Real* c = s.c.data() + i * bk;
-      double* p = s.p.data() + i * bk;
-      const Real* t = m > 0 ? s.t.data() + i * bk : nullptr;
-      for (std::int64_t j = 0; j < bk; ++j) {
-        if (!open[j]) continue;
-        if (t) p[j] += weight * static_cast<double>(t[j]);
-        if (p[j] + static_cast<double>(c[j]) * unknown < th) {  // P + M < Th after bit m + 1
-          open[j] = 0;
-          ++pruned;
+// Emulates the query row q (A = sum |q_i|, zero-padded to kp.width lanes) against keys
+// [0, n_keys) of kp, following steps 1-3 above. Ops supplies the dot products.
+template <typename Ops>
+inline void score_row(const typename Ops::Elem* q, std::int64_t a,
+                      const KeyPlanes<typename Ops::Elem>& kp, std::int64_t n_keys, std::int64_t th,
+                      int n_bits, int max_vec, PruneCounts& out) {
+  const int w = kp.width;
+  const std::int64_t unknown_after_sign = max_magnitude(n_bits);  // M after bit 1 = C x this
+  for (std::int64_t j = 0; j < n_keys; ++j) {
+    const typename Ops::Elem* key = kp.key(j);
+    std::int64_t qs = 0;
+    std::int64_t qk = 0;
+    Ops::dot2(q, key + kSignPlane * w, key + kExactPlane * w, w, max_vec, qs, qk);
+    const std::int64_t c = (a + qs) / 2;  // a + qs = 2 C exactly
+    int b1 = 0;
+    if (c * unknown_after_sign < th) {
+      b1 = 1;
+    } else if (qk < th) {
+      b1 = n_bits;
+      for (int m = 1; m <= n_bits - 2; ++m) {
+        const int r = n_bits - 1 - m;
+        const std::int64_t p = Ops::dot(q, key + plane_of_bit(m) * w, w, max_vec);
+        if (p + c * ((std::int64_t{1} << r) - 1) < th) {
+          b1 = m + 1;
+          break;
         }
       }
     }
-    counts.n_pruned += pruned;
-    counts.hist[static_cast<std::size_t>(m)] += pruned;
-    n_open -= pruned;
+    if (b1 > 0) {
+      ++out.pruned;
+      ++out.hist[static_cast<std::size_t>(b1 - 1)];
+    }
   }
 }
 
-// Runs every query block of one head against the key block [k_begin, k_begin + k_rows).
-template <typename Real>
+// The generic kernel: int32 operands, int64 sums, one lane at a time.
+struct GenericOps {
+  using Elem = std::int32_t;
+  static constexpr int kLanes = 1;
+
+  static std::int64_t dot(const Elem* q, const Elem* v, int w, int /*max_vec*/) {
+    std::int64_t s = 0;
+    for (int l = 0; l < w; ++l) s += std::int64_t{q[l]} * v[l];
+    return s;
+  }
+  static void dot2(const Elem* q, const Elem* v0, const Elem* v1, int w, int max_vec,
+                   std::int64_t& r0, std::int64_t& r1) {
+    r0 = dot(q, v0, w, max_vec);
+    r1 = dot(q, v1, w, max_vec);
+  }
+};
+
+void score_row_generic(const std::int32_t* q, std::int64_t a, const KeyPlanes<std::int32_t>& kp,
+                       std::int64_t n_keys, std::int64_t th, int n_bits, int max_vec,
+                       PruneCounts& out) {
+  score_row<GenericOps>(q, a, kp, n_keys, th, n_bits, max_vec, out);
+}
+
+// Largest number of pmaddwd results one int32 lane can add up without overflow: each is at most
+// 2 kmax^2 in magnitude (n_bits <= 16). Capped at 2^16 so that max_vec x lanes fits an int.
+int max_vectors(int n_bits) {
+  const std::int64_t kmax = max_magnitude(n_bits);
+  return static_cast<int>(std::min<std::int64_t>(
+      std::numeric_limits<std::int32_t>::max() / (2 * kmax * kmax), std::int64_t{1} << 16));
+}
+
+#if defined(__x86_64__) && defined(__SSE2__)
+#define LEOPARD_BITSERIAL_X86 1
+
+// SSE2: 8 int16 lanes per vector.
+struct Sse2Ops {
+  using Elem = std::int16_t;
+  static constexpr int kLanes = 8;
+
+  static __m128i load(const Elem* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  }
+  // Sum of the four int32 lanes in int64 (the total may not fit int32).
+  static std::int64_t hsum(__m128i v) {
+    const __m128i sign = _mm_srai_epi32(v, 31);
+    __m128i s = _mm_add_epi64(_mm_unpacklo_epi32(v, sign), _mm_unpackhi_epi32(v, sign));
+    s = _mm_add_epi64(s, _mm_unpackhi_epi64(s, s));
+    return _mm_cvtsi128_si64(s);
+  }
+  static std::int64_t dot(const Elem* q, const Elem* v, int w, int max_vec) {
+    std::int64_t total = 0;
+    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
+      const int end = std::min(w, begin + max_vec * kLanes);
+      __m128i acc = _mm_setzero_si128();
+      for (int l = begin; l < end; l += kLanes) {
+        acc = _mm_add_epi32(acc, _mm_madd_epi16(load(q + l), load(v + l)));
+      }
+      total += hsum(acc);
+    }
+    return total;
+  }
+  static void dot2(const Elem* q, const Elem* v0, const Elem* v1, int w, int max_vec,
+                   std::int64_t& r0, std::int64_t& r1) {
+    r0 = 0;
+    r1 = 0;
+    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
+      const int end = std::min(w, begin + max_vec * kLanes);
+      __m128i acc0 = _mm_setzero_si128();
+      __m128i acc1 = _mm_setzero_si128();
+      for (int l = begin; l < end; l += kLanes) {
+        const __m128i x = load(q + l);
+        acc0 = _mm_add_epi32(acc0, _mm_madd_epi16(x, load(v0 + l)));
+        acc1 = _mm_add_epi32(acc1, _mm_madd_epi16(x, load(v1 + l)));
+      }
+      r0 += hsum(acc0);
+      r1 += hsum(acc1);
+    }
+  }
+};
+
+void score_row_sse2(const std::int16_t* q, std::int64_t a, const KeyPlanes<std::int16_t>& kp,
+                    std::int64_t n_keys, std::int64_t th, int n_bits, int max_vec,
+                    PruneCounts& out) {
+  score_row<Sse2Ops>(q, a, kp, n_keys, th, n_bits, max_vec, out);
+}
+
+// AVX2: 16 int16 lanes per vector. Compiled for AVX2 through target attributes (the build targets
+// baseline x86-64) and only called when the CPU has AVX2. `flatten` inlines score_row and these
+// helpers into score_row_avx2, which GCC would not do on its own across differing targets.
+#define LEOPARD_AVX2 __attribute__((target("avx2")))
+struct Avx2Ops {
+  using Elem = std::int16_t;
+  static constexpr int kLanes = 16;
+
+  LEOPARD_AVX2 static __m256i load(const Elem* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  LEOPARD_AVX2 static std::int64_t hsum(__m256i v) {
+    const __m256i s4 = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(v)),
+                                        _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1)));
+    const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(s4), _mm256_extracti128_si256(s4, 1));
+    return _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2)));
+  }
+  LEOPARD_AVX2 static std::int64_t dot(const Elem* q, const Elem* v, int w, int max_vec) {
+    std::int64_t total = 0;
+    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
+      const int end = std::min(w, begin + max_vec * kLanes);
+      __m256i acc = _mm256_setzero_si256();
+      for (int l = begin; l < end; l += kLanes) {
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(load(q + l), load(v + l)));
+      }
+      total += hsum(acc);
+    }
+    return total;
+  }
+  LEOPARD_AVX2 static void dot2(const Elem* q, const Elem* v0, const Elem* v1, int w, int max_vec,
+                                std::int64_t& r0, std::int64_t& r1) {
+    r0 = 0;
+    r1 = 0;
+    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
+      const int end = std::min(w, begin + max_vec * kLanes);
+      __m256i acc0 = _mm256_setzero_si256();
+      __m256i acc1 = _mm256_setzero_si256();
+      for (int l = begin; l < end; l += kLanes) {
+        const __m256i x = load(q + l);
+        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x, load(v0 + l)));
+        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(x, load(v1 + l)));
+      }
+      r0 += hsum(acc0);
+      r1 += hsum(acc1);
+    }
+  }
+};
+
+__attribute__((target("avx2"), flatten)) void score_row_avx2(const std::int16_t* q, std::int64_t a,
+                                                             const KeyPlanes<std::int16_t>& kp,
+                                                             std::int64_t n_keys, std::int64_t th,
+                                                             int n_bits, int max_vec,
+                                                             PruneCounts& out) {
+  score_row<Avx2Ops>(q, a, kp, n_keys, th, n_bits, max_vec, out);
+}
+#undef LEOPARD_AVX2
+#endif  // x86-64
+
+template <typename Elem>
+using RowFn = void (*)(const Elem*, std::int64_t, const KeyPlanes<Elem>&, std::int64_t,
+                       std::int64_t, int, int, PruneCounts&);
+
+// A kernel as run_task() sees it: the row function and its vector width in lanes.
+template <typename Elem>
+struct Kernel {
+  RowFn<Elem> row = nullptr;
+  int lanes = 1;
+};
+
+// Per-thread scratch, reused across tasks.
+template <typename Elem>
+struct Scratch {
+  KeyPlanes<Elem> keys;
+  std::vector<Elem> q;  // one query row, zero-padded
+};
+
+// Runs every query row of one head against the key block [k_begin, k_begin + k_rows).
+template <typename Elem>
 void run_task(const HeadJob& job, std::int64_t k_begin, std::int64_t k_rows,
-              const EmulationOptions& options, KeyBlock<Real>& kb, Scratch<Real>& scratch,
+              const EmulationOptions& options, Kernel<Elem> kernel, Scratch<Elem>& s,
               HeadCounts& counts, const std::function<void(std::int64_t)>& report) {
+  const int n_bits = options.n_bits;
+  const int d = job.q.cols;
+  const int width = (d + kernel.lanes - 1) / kernel.lanes * kernel.lanes;
+  const int max_vec = n_bits <= 16 ? max_vectors(n_bits) : 0;  // unused by the generic kernel
+  build_key_planes(job.k, k_begin, k_rows, n_bits, width, s.keys);
+  s.q.assign(static_cast<std::size_t>(width), Elem{0});
+  PruneCounts pc;
   const std::int64_t block_q = std::max(1, options.block_q);
-  build_key_block(job.k, k_begin, k_rows, options.n_bits, kb);
   // Causal: query rows before k_begin see none of these keys.
   const std::int64_t q_start = options.causal ? k_begin : 0;
   for (std::int64_t qb = q_start; qb < job.q.rows; qb += block_q) {
-    const std::int64_t bq = std::min(block_q, job.q.rows - qb);
-    emulate_block(job, kb, k_begin, qb, bq, options.n_bits, options.causal, scratch, counts);
+    const std::int64_t q_end = std::min(job.q.rows, qb + block_q);
+    for (std::int64_t i = qb; i < q_end; ++i) {
+      const std::int32_t* qr = job.q.row(i);
+      std::int64_t a = 0;
+      for (int l = 0; l < d; ++l) {
+        s.q[static_cast<std::size_t>(l)] = static_cast<Elem>(qr[l]);
+        a += std::llabs(qr[l]);
+      }
+      // Causal: score (i, j) exists only for key j <= query i.
+      const std::int64_t n_keys = options.causal ? std::min(k_rows, i - k_begin + 1) : k_rows;
+      counts.n_scores += n_keys;
+      kernel.row(s.q.data(), a, s.keys, n_keys, job.threshold, n_bits, max_vec, pc);
+    }
     report(counts.n_scores);
   }
+  counts.n_pruned += pc.pruned;
+  for (std::size_t b = 0; b < counts.hist.size(); ++b) counts.hist[b] += pc.hist[b];
 }
 
 struct Task {
   std::size_t job = 0;
   std::int64_t k_begin = 0;
-  std::int64_t k_rows = 0;  // 0 = the whole head on the scalar reference path
+  std::int64_t k_rows = 0;
 };
 
+// The kernel emulate_heads() runs: `requested`, or the best available one for kAuto; operands
+// wider than 16 bits only fit the generic kernel.
+EmulationKernel resolve_kernel(EmulationKernel requested, int n_bits) {
+  if (requested != EmulationKernel::kAuto && !emulation_kernel_available(requested)) {
+    throw std::invalid_argument("emulate_heads: the requested kernel is not available");
+  }
+  if (n_bits > 16) return EmulationKernel::kGeneric;
+  if (requested != EmulationKernel::kAuto) return requested;
+  if (emulation_kernel_available(EmulationKernel::kAvx2)) return EmulationKernel::kAvx2;
+  if (emulation_kernel_available(EmulationKernel::kSse2)) return EmulationKernel::kSse2;
+  return EmulationKernel::kGeneric;
+}
+
 }  // namespace
+
+bool emulation_kernel_available(EmulationKernel kernel) {
+  switch (kernel) {
+    case EmulationKernel::kAuto:
+    case EmulationKernel::kGeneric:
+      return true;
+    case EmulationKernel::kSse2:
+#ifdef LEOPARD_BITSERIAL_X86
+      return true;
+#else
+      return false;
+#endif
+    case EmulationKernel::kAvx2:
+#ifdef LEOPARD_BITSERIAL_X86
+      return __builtin_cpu_supports("avx2") != 0;
+#else
+      return false;
+#endif
+  }
+  return false;
+}
 
 std::vector<HeadCounts> emulate_heads(const std::vector<HeadJob>& jobs,
                                       const EmulationOptions& options) {
   const int n_bits = options.n_bits;
   const std::int64_t block_k = std::max(1, options.block_k);
+  const EmulationKernel kernel = resolve_kernel(options.kernel, n_bits);
+  Kernel<std::int16_t> simd;
+#ifdef LEOPARD_BITSERIAL_X86
+  if (kernel == EmulationKernel::kSse2) simd = {score_row_sse2, Sse2Ops::kLanes};
+  if (kernel == EmulationKernel::kAvx2) simd = {score_row_avx2, Avx2Ops::kLanes};
+#endif
+  const Kernel<std::int32_t> generic{score_row_generic, GenericOps::kLanes};
 
-  // Tasks: one per (head, key block); each runs every query block against its key block, so the
-  // key bit planes are built once.
+  // Tasks: one per (head, key block); each runs every query row against its key block, so the
+  // key planes are built once.
   std::vector<Task> tasks;
   std::int64_t total = 0;
   for (std::size_t h = 0; h < jobs.size(); ++h) {
     const HeadJob& job = jobs[h];
     total += scores_per_head(job.q.rows, job.k.rows, options.causal);
-    if (!exact_in_double(job.q.cols, n_bits)) {
-      tasks.push_back(Task{h, 0, 0});
-      continue;
-    }
     for (std::int64_t kb = 0; kb < job.k.rows; kb += block_k) {
       tasks.push_back(Task{h, kb, std::min(block_k, job.k.rows - kb)});
     }
@@ -259,10 +450,8 @@ std::vector<HeadCounts> emulate_heads(const std::vector<HeadJob>& jobs,
   std::int64_t done = 0;
   std::exception_ptr failure;
   auto worker = [&]() {
-    KeyBlock<float> kb_f;
-    Scratch<float> scratch_f;
-    KeyBlock<double> kb_d;
-    Scratch<double> scratch_d;
+    Scratch<std::int16_t> scratch16;
+    Scratch<std::int32_t> scratch32;
     try {
       for (std::size_t t = next++; t < tasks.size(); t = next++) {
         const Task& task = tasks[t];
@@ -278,14 +467,11 @@ std::vector<HeadCounts> emulate_heads(const std::vector<HeadJob>& jobs,
           options.progress(done, total);
         };
         counts.hist.assign(static_cast<std::size_t>(n_bits), 0);
-        if (task.k_rows == 0) {
-          counts = emulate_head_reference(job, n_bits, options.causal);
-        } else if (exact_in_float(job.q.cols, n_bits)) {
-          run_task(job, task.k_begin, task.k_rows, options, kb_f, scratch_f, counts,
-                   [&](std::int64_t n) { report(n); });
+        const std::function<void(std::int64_t)> report_n = [&](std::int64_t n) { report(n); };
+        if (kernel == EmulationKernel::kGeneric) {
+          run_task(job, task.k_begin, task.k_rows, options, generic, scratch32, counts, report_n);
         } else {
-          run_task(job, task.k_begin, task.k_rows, options, kb_d, scratch_d, counts,
-                   [&](std::int64_t n) { report(n); });
+          run_task(job, task.k_begin, task.k_rows, options, simd, scratch16, counts, report_n);
         }
         report(counts.n_scores, true);
       }
@@ -323,3 +509,5 @@ std::vector<HeadCounts> emulate_heads(const std::vector<HeadJob>& jobs,
 }
 
 }  // namespace leopard::workloads::profile
+
+#undef LEOPARD_BITSERIAL_X86
