@@ -10,6 +10,7 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <thread>
 
@@ -88,14 +89,38 @@ namespace {
 // (~84% of the scores are pruned, mostly after 3 to 5 of 12 bits), where the former bit-plane GEMMs
 // paid every plane for every score of a block.
 //
+// score_row() runs this for one query row over a tile of keys, one bit at a time: steps 1-2 for
+// every key, then step 3 over the list of undecided keys, which shrinks as keys are pruned. Dot
+// products run four (or eight) keys at once, so their horizontal sums are shared, and the list is
+// kept without branches on the data (whether a key is pruned is as good as random).
+//
 // Kernels (all exact, all bit-for-bit equal to emulate_score()):
 //   - SSE2 (the x86-64 baseline) and AVX2 (run-time dispatch), for n_bits <= 16: operands and
 //     planes fit int16 (|x| <= 2^15 - 1), and pmaddwd multiplies int16 pairs and adds each pair
-//     into an int32 lane (|sum| <= 2 x kmax^2 <= 2^31 - 2^17 + 2). A lane takes at most
-//     max_vectors(n_bits) of these before its int32 could overflow, so the dot products sum chunks
-//     of that many vectors, and every chunk's lanes are widened to int64 before they are added.
+//     into an int32 lane (|sum| <= 2 x kmax^2 <= 2^31 - 2^17 + 2).
+//     "Narrow" rows (width x kmax^2 < 2^31: 12 bits with d <= 512) keep every sum in int32.
+//     Otherwise a lane takes at most max_vectors(n_bits) pmaddwd results before its int32 could
+//     overflow, so the dot products sum chunks of that many vectors, widening each chunk's lanes
+//     to int64 before adding them.
 //   - generic, for any width (the only one above 16 bits): int32 planes, scalar int64 sums. Like
 //     emulate_score(), it is exact while the int64 sums do not overflow (2 d kmax^2 < 2^63).
+
+// Storage of the planes and the query row: 32-byte aligned, so that with widths in whole vectors
+// every SIMD load is aligned (SSE2 folds only aligned loads into pmaddwd).
+template <typename T>
+struct AlignedAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{32};
+  AlignedAllocator() = default;
+  template <typename U>
+  AlignedAllocator(const AlignedAllocator<U>& /*other*/) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, std::size_t /*n*/) { ::operator delete(p, kAlign); }
+  template <typename U>
+  bool operator==(const AlignedAllocator<U>& /*other*/) const {
+    return true;
+  }
+};
 
 // Planes of one key block. Key j holds n_bits planes of `width` lanes each: [s, k, t_1, ...,
 // t_(n-2)], so a score reads its planes in order, front to back. d lanes are zero-padded to `width`
@@ -104,11 +129,14 @@ constexpr int kSignPlane = 0;
 constexpr int kExactPlane = 1;
 constexpr int plane_of_bit(int m) { return m + 1; }  // t_m, m = 1..n-2
 
+// data holds kPadKeys zero keys after the last one, which the last group of keys may read.
+constexpr std::int64_t kPadKeys = 3;
+
 template <typename Elem>
 struct KeyPlanes {
   int width = 0;
   int n_planes = 0;
-  std::vector<Elem> data;
+  std::vector<Elem, AlignedAllocator<Elem>> data;
 
   const Elem* key(std::int64_t j) const {
     return data.data() + j * n_planes * static_cast<std::int64_t>(width);
@@ -122,7 +150,7 @@ void build_key_planes(const IntMatrixView& k, std::int64_t begin, std::int64_t r
   const int mag_bits = n_bits - 1;
   out.width = width;
   out.n_planes = n_bits;
-  out.data.assign(static_cast<std::size_t>(rows * n_bits * width), Elem{0});
+  out.data.assign(static_cast<std::size_t>((rows + kPadKeys) * n_bits * width), Elem{0});
   for (std::int64_t j = 0; j < rows; ++j) {
     const std::int32_t* kr = k.row(begin + j);
     Elem* dst = out.data.data() + j * n_bits * width;
@@ -140,44 +168,91 @@ void build_key_planes(const IntMatrixView& k, std::int64_t begin, std::int64_t r
   }
 }
 
-// Pruned scores of one task: the count and the histogram of b1 (hist[b1 - 1]).
+// How the dot products of a task may accumulate (see "Kernels" above).
+struct DotShape {
+  int width = 0;        // lanes of q and of each plane, padded
+  bool narrow = false;  // every sum fits int32
+  int max_vec = 0;      // else: vectors per int32 chunk
+};
+
+// Pruned scores by termination bit: hist[b1 - 1].
 struct PruneCounts {
-  std::int64_t pruned = 0;
   std::array<std::int64_t, kMaxBits> hist{};
 };
 
+constexpr int kTile = 128;  // keys per tile in score_row(): bounds its lists
+constexpr int kGroup = 4;   // keys per group of dot products (Ops::dots4)
+
 // Emulates the query row q (A = sum |q_i|, zero-padded to kp.width lanes) against keys
-// [0, n_keys) of kp, following steps 1-3 above. Ops supplies the dot products.
+// [0, n_keys) of kp, following steps 1-3 above. Ops supplies dots4(q, planes, shape, out): the four
+// dot products q.planes[t] in out[t]. The last group of a tile may run past
+// n_keys (into the next tile or kp's padding keys) and past the undecided keys (repeating the last
+// one); those results are not counted.
 template <typename Ops>
 inline void score_row(const typename Ops::Elem* q, std::int64_t a,
                       const KeyPlanes<typename Ops::Elem>& kp, std::int64_t n_keys, std::int64_t th,
-                      int n_bits, int max_vec, PruneCounts& out) {
-  const int w = kp.width;
+                      int n_bits, const DotShape& shape, PruneCounts& out) {
+  using Elem = typename Ops::Elem;
+  const std::int64_t w = kp.width;
+  const std::int64_t stride = kp.n_planes * w;                    // from one key to the next
   const std::int64_t unknown_after_sign = max_magnitude(n_bits);  // M after bit 1 = C x this
-  for (std::int64_t j = 0; j < n_keys; ++j) {
-    const typename Ops::Elem* key = kp.key(j);
-    std::int64_t qs = 0;
-    std::int64_t qk = 0;
-    Ops::dot2(q, key + kSignPlane * w, key + kExactPlane * w, w, max_vec, qs, qk);
-    const std::int64_t c = (a + qs) / 2;  // a + qs = 2 C exactly
-    int b1 = 0;
-    if (c * unknown_after_sign < th) {
-      b1 = 1;
-    } else if (qk < th) {
-      b1 = n_bits;
-      for (int m = 1; m <= n_bits - 2; ++m) {
-        const int r = n_bits - 1 - m;
-        const std::int64_t p = Ops::dot(q, key + plane_of_bit(m) * w, w, max_vec);
-        if (p + c * ((std::int64_t{1} << r) - 1) < th) {
-          b1 = m + 1;
-          break;
-        }
+  // Undecided keys: the next plane each must be tested on, and its C (room for a padded group).
+  std::array<const Elem*, kTile + kGroup> next{};
+  std::array<std::int64_t, kTile + kGroup> next_c{};
+  for (std::int64_t j0 = 0; j0 < n_keys; j0 += kTile) {
+    const int n = static_cast<int>(std::min<std::int64_t>(kTile, n_keys - j0));
+    // Steps 1 and 2: q.s and q.k for a group of keys at a time.
+    int n_open = 0;
+    std::int64_t pruned_at_sign = 0;
+    for (int g = 0; g < n; g += kGroup) {
+      const Elem* key = kp.key(j0 + g);
+      std::array<const Elem*, 2 * kGroup> planes{};
+      for (int t = 0; t < kGroup; ++t) {
+        planes[static_cast<std::size_t>(t)] = key + t * stride + kSignPlane * w;
+        planes[static_cast<std::size_t>(kGroup + t)] = key + t * stride + kExactPlane * w;
+      }
+      std::array<std::int64_t, 2 * kGroup> dot{};
+      Ops::dots4(q, planes.data(), shape, dot.data());
+      Ops::dots4(q, planes.data() + kGroup, shape, dot.data() + kGroup);
+      for (int t = 0; t < std::min(kGroup, n - g); ++t) {
+        const auto u = static_cast<std::size_t>(t);
+        const std::int64_t c = (a + dot[u]) >> 1;  // a + q.s = 2 C >= 0
+        const bool at_sign = c * unknown_after_sign < th;
+        const bool undecided = !at_sign && dot[kGroup + u] < th;
+        pruned_at_sign += at_sign;
+        next[static_cast<std::size_t>(n_open)] = key + t * stride + plane_of_bit(1) * w;
+        next_c[static_cast<std::size_t>(n_open)] = c;
+        n_open += undecided;
       }
     }
-    if (b1 > 0) {
-      ++out.pruned;
-      ++out.hist[static_cast<std::size_t>(b1 - 1)];
+    out.hist[0] += pruned_at_sign;
+    // Step 3: bit m + 1 for the undecided keys, compacting the list in place (entry i moves to
+    // n_next <= i, after the group holding it has been read).
+    for (int m = 1; m <= n_bits - 2 && n_open > 0; ++m) {
+      const std::int64_t unknown = (std::int64_t{1} << (n_bits - 1 - m)) - 1;
+      const auto last = static_cast<std::size_t>(n_open - 1);
+      for (std::size_t t = 1; t < kGroup; ++t) next[last + t] = next[last];
+      int n_next = 0;
+      std::int64_t pruned = 0;
+      for (int g = 0; g < n_open; g += kGroup) {
+        const auto base = static_cast<std::size_t>(g);
+        std::array<std::int64_t, kGroup> p{};
+        Ops::dots4(q, next.data() + base, shape, p.data());
+        for (int t = 0; t < std::min(kGroup, n_open - g); ++t) {
+          const auto u = static_cast<std::size_t>(t);
+          const std::int64_t c = next_c[base + u];
+          const Elem* plane = next[base + u];
+          const bool now = p[u] + c * unknown < th;
+          pruned += now;
+          next[static_cast<std::size_t>(n_next)] = plane + w;
+          next_c[static_cast<std::size_t>(n_next)] = c;
+          n_next += !now;
+        }
+      }
+      out.hist[static_cast<std::size_t>(m)] += pruned;
+      n_open = n_next;
     }
+    out.hist[static_cast<std::size_t>(n_bits - 1)] += n_open;  // q.k < Th: pruned at bit n
   }
 }
 
@@ -186,22 +261,19 @@ struct GenericOps {
   using Elem = std::int32_t;
   static constexpr int kLanes = 1;
 
-  static std::int64_t dot(const Elem* q, const Elem* v, int w, int /*max_vec*/) {
-    std::int64_t s = 0;
-    for (int l = 0; l < w; ++l) s += std::int64_t{q[l]} * v[l];
-    return s;
-  }
-  static void dot2(const Elem* q, const Elem* v0, const Elem* v1, int w, int max_vec,
-                   std::int64_t& r0, std::int64_t& r1) {
-    r0 = dot(q, v0, w, max_vec);
-    r1 = dot(q, v1, w, max_vec);
+  static void dots4(const Elem* q, const Elem* const* v, const DotShape& shape, std::int64_t* out) {
+    for (int t = 0; t < 4; ++t) {
+      std::int64_t s = 0;
+      for (int l = 0; l < shape.width; ++l) s += std::int64_t{q[l]} * v[t][l];
+      out[t] = s;
+    }
   }
 };
 
 void score_row_generic(const std::int32_t* q, std::int64_t a, const KeyPlanes<std::int32_t>& kp,
-                       std::int64_t n_keys, std::int64_t th, int n_bits, int max_vec,
+                       std::int64_t n_keys, std::int64_t th, int n_bits, const DotShape& shape,
                        PruneCounts& out) {
-  score_row<GenericOps>(q, a, kp, n_keys, th, n_bits, max_vec, out);
+  score_row<GenericOps>(q, a, kp, n_keys, th, n_bits, shape, out);
 }
 
 // Largest number of pmaddwd results one int32 lane can add up without overflow: each is at most
@@ -215,56 +287,85 @@ int max_vectors(int n_bits) {
 #if defined(__x86_64__) && defined(__SSE2__)
 #define LEOPARD_BITSERIAL_X86 1
 
+// Four int32 vectors to the four sums of their lanes: [sum a, sum b, sum c, sum d] (narrow rows).
+inline __m128i sum4_epi32(__m128i a, __m128i b, __m128i c, __m128i d) {
+  const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+  const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
+  return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
+}
+
+// The four int32 lanes of v sign-extended to int64 and added in pairs: [v0 + v2, v1 + v3].
+inline __m128i widen_epi32(__m128i v) {
+  const __m128i sign = _mm_srai_epi32(v, 31);
+  return _mm_add_epi64(_mm_unpacklo_epi32(v, sign), _mm_unpackhi_epi32(v, sign));
+}
+
 // SSE2: 8 int16 lanes per vector.
 struct Sse2Ops {
   using Elem = std::int16_t;
   static constexpr int kLanes = 8;
 
-  static __m128i load(const Elem* p) {
-    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  }
-  // Sum of the four int32 lanes in int64 (the total may not fit int32).
-  static std::int64_t hsum(__m128i v) {
-    const __m128i sign = _mm_srai_epi32(v, 31);
-    __m128i s = _mm_add_epi64(_mm_unpacklo_epi32(v, sign), _mm_unpackhi_epi32(v, sign));
-    s = _mm_add_epi64(s, _mm_unpackhi_epi64(s, s));
-    return _mm_cvtsi128_si64(s);
-  }
-  static std::int64_t dot(const Elem* q, const Elem* v, int w, int max_vec) {
-    std::int64_t total = 0;
-    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
-      const int end = std::min(w, begin + max_vec * kLanes);
-      __m128i acc = _mm_setzero_si128();
-      for (int l = begin; l < end; l += kLanes) {
-        acc = _mm_add_epi32(acc, _mm_madd_epi16(load(q + l), load(v + l)));
-      }
-      total += hsum(acc);
+  static __m128i load(const Elem* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
+
+  // a_t += pmaddwd(q, v[t]) over lanes [begin, end). Four named accumulators rather than an
+  // array: GCC 12 keeps an array of vectors in a loop in registers only with extra copies.
+  static void madd4(const Elem* q, const Elem* const* v, int begin, int end, __m128i& a0,
+                    __m128i& a1, __m128i& a2, __m128i& a3) {
+    const Elem* v0 = v[0];
+    const Elem* v1 = v[1];
+    const Elem* v2 = v[2];
+    const Elem* v3 = v[3];
+    for (int l = begin; l < end; l += kLanes) {
+      const __m128i x = load(q + l);
+      a0 = _mm_add_epi32(a0, _mm_madd_epi16(x, load(v0 + l)));
+      a1 = _mm_add_epi32(a1, _mm_madd_epi16(x, load(v1 + l)));
+      a2 = _mm_add_epi32(a2, _mm_madd_epi16(x, load(v2 + l)));
+      a3 = _mm_add_epi32(a3, _mm_madd_epi16(x, load(v3 + l)));
     }
-    return total;
   }
-  static void dot2(const Elem* q, const Elem* v0, const Elem* v1, int w, int max_vec,
-                   std::int64_t& r0, std::int64_t& r1) {
-    r0 = 0;
-    r1 = 0;
-    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
-      const int end = std::min(w, begin + max_vec * kLanes);
-      __m128i acc0 = _mm_setzero_si128();
-      __m128i acc1 = _mm_setzero_si128();
-      for (int l = begin; l < end; l += kLanes) {
-        const __m128i x = load(q + l);
-        acc0 = _mm_add_epi32(acc0, _mm_madd_epi16(x, load(v0 + l)));
-        acc1 = _mm_add_epi32(acc1, _mm_madd_epi16(x, load(v1 + l)));
-      }
-      r0 += hsum(acc0);
-      r1 += hsum(acc1);
+
+  // out[t] = q.v[t], t = 0..3.
+  static void dots4(const Elem* q, const Elem* const* v, const DotShape& shape, std::int64_t* out) {
+    if (shape.narrow) {
+      __m128i a0 = _mm_setzero_si128();
+      __m128i a1 = a0;
+      __m128i a2 = a0;
+      __m128i a3 = a0;
+      madd4(q, v, 0, shape.width, a0, a1, a2, a3);
+      alignas(16) std::int32_t sums[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(sums), sum4_epi32(a0, a1, a2, a3));
+      for (int t = 0; t < 4; ++t) out[t] = sums[t];
+      return;
     }
+    __m128i w0 = _mm_setzero_si128();  // int64 pairs
+    __m128i w1 = w0;
+    __m128i w2 = w0;
+    __m128i w3 = w0;
+    const int chunk = shape.max_vec * kLanes;
+    for (int begin = 0; begin < shape.width; begin += chunk) {
+      __m128i a0 = _mm_setzero_si128();
+      __m128i a1 = a0;
+      __m128i a2 = a0;
+      __m128i a3 = a0;
+      madd4(q, v, begin, std::min(shape.width, begin + chunk), a0, a1, a2, a3);
+      w0 = _mm_add_epi64(w0, widen_epi32(a0));
+      w1 = _mm_add_epi64(w1, widen_epi32(a1));
+      w2 = _mm_add_epi64(w2, widen_epi32(a2));
+      w3 = _mm_add_epi64(w3, widen_epi32(a3));
+    }
+    alignas(16) std::int64_t sums[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(sums), w0);
+    _mm_store_si128(reinterpret_cast<__m128i*>(sums + 2), w1);
+    _mm_store_si128(reinterpret_cast<__m128i*>(sums + 4), w2);
+    _mm_store_si128(reinterpret_cast<__m128i*>(sums + 6), w3);
+    for (int t = 0; t < 4; ++t) out[t] = sums[2 * t] + sums[2 * t + 1];
   }
 };
 
 void score_row_sse2(const std::int16_t* q, std::int64_t a, const KeyPlanes<std::int16_t>& kp,
-                    std::int64_t n_keys, std::int64_t th, int n_bits, int max_vec,
+                    std::int64_t n_keys, std::int64_t th, int n_bits, const DotShape& shape,
                     PruneCounts& out) {
-  score_row<Sse2Ops>(q, a, kp, n_keys, th, n_bits, max_vec, out);
+  score_row<Sse2Ops>(q, a, kp, n_keys, th, n_bits, shape, out);
 }
 
 // AVX2: 16 int16 lanes per vector. Compiled for AVX2 through target attributes (the build targets
@@ -276,41 +377,71 @@ struct Avx2Ops {
   static constexpr int kLanes = 16;
 
   LEOPARD_AVX2 static __m256i load(const Elem* p) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
   }
-  LEOPARD_AVX2 static std::int64_t hsum(__m256i v) {
-    const __m256i s4 = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(v)),
-                                        _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1)));
-    const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(s4), _mm256_extracti128_si256(s4, 1));
-    return _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2)));
+  // The eight int32 lanes added in halves: [v0 + v4, v1 + v5, v2 + v6, v3 + v7] (narrow rows).
+  LEOPARD_AVX2 static __m128i fold(__m256i v) {
+    return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   }
-  LEOPARD_AVX2 static std::int64_t dot(const Elem* q, const Elem* v, int w, int max_vec) {
-    std::int64_t total = 0;
-    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
-      const int end = std::min(w, begin + max_vec * kLanes);
-      __m256i acc = _mm256_setzero_si256();
-      for (int l = begin; l < end; l += kLanes) {
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(load(q + l), load(v + l)));
-      }
-      total += hsum(acc);
+  // The eight int32 lanes of v sign-extended to int64 and added in halves.
+  LEOPARD_AVX2 static __m256i widen(__m256i v) {
+    return _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(v)),
+                            _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1)));
+  }
+
+  // As Sse2Ops::madd4.
+  LEOPARD_AVX2 static void madd4(const Elem* q, const Elem* const* v, int begin, int end,
+                                 __m256i& a0, __m256i& a1, __m256i& a2, __m256i& a3) {
+    const Elem* v0 = v[0];
+    const Elem* v1 = v[1];
+    const Elem* v2 = v[2];
+    const Elem* v3 = v[3];
+    for (int l = begin; l < end; l += kLanes) {
+      const __m256i x = load(q + l);
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(x, load(v0 + l)));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(x, load(v1 + l)));
+      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(x, load(v2 + l)));
+      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(x, load(v3 + l)));
     }
-    return total;
   }
-  LEOPARD_AVX2 static void dot2(const Elem* q, const Elem* v0, const Elem* v1, int w, int max_vec,
-                                std::int64_t& r0, std::int64_t& r1) {
-    r0 = 0;
-    r1 = 0;
-    for (int begin = 0; begin < w; begin += max_vec * kLanes) {
-      const int end = std::min(w, begin + max_vec * kLanes);
-      __m256i acc0 = _mm256_setzero_si256();
-      __m256i acc1 = _mm256_setzero_si256();
-      for (int l = begin; l < end; l += kLanes) {
-        const __m256i x = load(q + l);
-        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x, load(v0 + l)));
-        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(x, load(v1 + l)));
-      }
-      r0 += hsum(acc0);
-      r1 += hsum(acc1);
+
+  LEOPARD_AVX2 static void dots4(const Elem* q, const Elem* const* v, const DotShape& shape,
+                                 std::int64_t* out) {
+    if (shape.narrow) {
+      __m256i a0 = _mm256_setzero_si256();
+      __m256i a1 = a0;
+      __m256i a2 = a0;
+      __m256i a3 = a0;
+      madd4(q, v, 0, shape.width, a0, a1, a2, a3);
+      alignas(16) std::int32_t sums[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(sums),
+                      sum4_epi32(fold(a0), fold(a1), fold(a2), fold(a3)));
+      for (int t = 0; t < 4; ++t) out[t] = sums[t];
+      return;
+    }
+    __m256i w0 = _mm256_setzero_si256();  // int64 quadruples
+    __m256i w1 = w0;
+    __m256i w2 = w0;
+    __m256i w3 = w0;
+    const int chunk = shape.max_vec * kLanes;
+    for (int begin = 0; begin < shape.width; begin += chunk) {
+      __m256i a0 = _mm256_setzero_si256();
+      __m256i a1 = a0;
+      __m256i a2 = a0;
+      __m256i a3 = a0;
+      madd4(q, v, begin, std::min(shape.width, begin + chunk), a0, a1, a2, a3);
+      w0 = _mm256_add_epi64(w0, widen(a0));
+      w1 = _mm256_add_epi64(w1, widen(a1));
+      w2 = _mm256_add_epi64(w2, widen(a2));
+      w3 = _mm256_add_epi64(w3, widen(a3));
+    }
+    alignas(32) std::int64_t sums[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sums), w0);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sums + 4), w1);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sums + 8), w2);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sums + 12), w3);
+    for (int t = 0; t < 4; ++t) {
+      out[t] = sums[4 * t] + sums[4 * t + 1] + sums[4 * t + 2] + sums[4 * t + 3];
     }
   }
 };
@@ -318,16 +449,16 @@ struct Avx2Ops {
 __attribute__((target("avx2"), flatten)) void score_row_avx2(const std::int16_t* q, std::int64_t a,
                                                              const KeyPlanes<std::int16_t>& kp,
                                                              std::int64_t n_keys, std::int64_t th,
-                                                             int n_bits, int max_vec,
+                                                             int n_bits, const DotShape& shape,
                                                              PruneCounts& out) {
-  score_row<Avx2Ops>(q, a, kp, n_keys, th, n_bits, max_vec, out);
+  score_row<Avx2Ops>(q, a, kp, n_keys, th, n_bits, shape, out);
 }
 #undef LEOPARD_AVX2
 #endif  // x86-64
 
 template <typename Elem>
 using RowFn = void (*)(const Elem*, std::int64_t, const KeyPlanes<Elem>&, std::int64_t,
-                       std::int64_t, int, int, PruneCounts&);
+                       std::int64_t, int, const DotShape&, PruneCounts&);
 
 // A kernel as run_task() sees it: the row function and its vector width in lanes.
 template <typename Elem>
@@ -340,7 +471,7 @@ struct Kernel {
 template <typename Elem>
 struct Scratch {
   KeyPlanes<Elem> keys;
-  std::vector<Elem> q;  // one query row, zero-padded
+  std::vector<Elem, AlignedAllocator<Elem>> q;  // one query row, zero-padded
 };
 
 // Runs every query row of one head against the key block [k_begin, k_begin + k_rows).
@@ -350,10 +481,15 @@ void run_task(const HeadJob& job, std::int64_t k_begin, std::int64_t k_rows,
               HeadCounts& counts, const std::function<void(std::int64_t)>& report) {
   const int n_bits = options.n_bits;
   const int d = job.q.cols;
-  const int width = (d + kernel.lanes - 1) / kernel.lanes * kernel.lanes;
-  const int max_vec = n_bits <= 16 ? max_vectors(n_bits) : 0;  // unused by the generic kernel
-  build_key_planes(job.k, k_begin, k_rows, n_bits, width, s.keys);
-  s.q.assign(static_cast<std::size_t>(width), Elem{0});
+  DotShape shape;
+  shape.width = (d + kernel.lanes - 1) / kernel.lanes * kernel.lanes;
+  if (n_bits <= 16) {  // the SIMD kernels' bounds (the generic kernel ignores them)
+    const std::int64_t kmax = max_magnitude(n_bits);
+    shape.narrow = shape.width * kmax * kmax <= std::numeric_limits<std::int32_t>::max();
+    shape.max_vec = max_vectors(n_bits);
+  }
+  build_key_planes(job.k, k_begin, k_rows, n_bits, shape.width, s.keys);
+  s.q.assign(static_cast<std::size_t>(shape.width), Elem{0});
   PruneCounts pc;
   const std::int64_t block_q = std::max(1, options.block_q);
   // Causal: query rows before k_begin see none of these keys.
@@ -370,12 +506,14 @@ void run_task(const HeadJob& job, std::int64_t k_begin, std::int64_t k_rows,
       // Causal: score (i, j) exists only for key j <= query i.
       const std::int64_t n_keys = options.causal ? std::min(k_rows, i - k_begin + 1) : k_rows;
       counts.n_scores += n_keys;
-      kernel.row(s.q.data(), a, s.keys, n_keys, job.threshold, n_bits, max_vec, pc);
+      kernel.row(s.q.data(), a, s.keys, n_keys, job.threshold, n_bits, shape, pc);
     }
     report(counts.n_scores);
   }
-  counts.n_pruned += pc.pruned;
-  for (std::size_t b = 0; b < counts.hist.size(); ++b) counts.hist[b] += pc.hist[b];
+  for (std::size_t b = 0; b < counts.hist.size(); ++b) {
+    counts.hist[b] += pc.hist[b];
+    counts.n_pruned += pc.hist[b];
+  }
 }
 
 struct Task {
