@@ -1,7 +1,8 @@
 // Tests of the bit-serial QK emulation: the paper's Fig. 3 example, exactness properties against a
-// brute-force bound computed here, and the fast bit-plane GEMM path against the scalar reference.
+// brute-force bound computed here, and the fast path (every kernel) against the scalar reference.
 #include "workloads/profile/bitserial.hpp"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -172,7 +173,8 @@ TEST_CASE("every fast-path kernel equals the scalar reference for widths 2..32",
   // Random heads for every operand width, against emulate_head_reference(), on every kernel the
   // machine runs: kAuto, the generic scalar kernel (forced even where SIMD would do), SSE2 and
   // AVX2 (forced; for n_bits > 16 they fall back to the generic kernel). Shapes cover odd d, d not
-  // a multiple of any vector width, d = 1, blocks smaller than a head and larger, causal and not;
+  // a multiple of any vector width, d = 1, blocks smaller than a head and larger, heads longer than
+  // a kernel's tile of keys, causal and not;
   // thresholds cover huge positive/negative ones, zero, the exact value of some score (+-1) and the
   // bit-1 bound of some score (+-1), where off-by-one errors in a kernel would show.
   std::vector<prof::EmulationKernel> kernels;
@@ -194,9 +196,13 @@ TEST_CASE("every fast-path kernel equals the scalar reference for widths 2..32",
       // Trial 0 at 13..16 bits: wide rows of extreme values, so that the SIMD kernels' int32 lanes
       // must be widened to int64 in chunks (16 bits: after every pmaddwd) or they would overflow.
       const bool wide = trial == 0 && n_bits >= 13 && n_bits <= 16;
-      const int d = wide ? pick(200, 300) : dims[static_cast<std::size_t>(pick(0, 13))];
-      const std::int64_t sq = wide ? pick(1, 12) : pick(1, 30);
-      const std::int64_t sk = wide ? pick(1, 12) : pick(1, 30);
+      // Trials 5 and 6: long heads (more keys than a kernel tile, kTile = 128), narrow rows.
+      const bool long_keys = trial == 5 || trial == 6;
+      const int d = wide        ? pick(200, 300)
+                    : long_keys ? pick(1, 20)
+                                : dims[static_cast<std::size_t>(pick(0, 13))];
+      const std::int64_t sq = wide ? pick(1, 12) : long_keys ? pick(130, 200) : pick(1, 30);
+      const std::int64_t sk = wide ? pick(1, 12) : long_keys ? pick(130, 200) : pick(1, 30);
       const bool causal = trial % 2 == 1;
       // Magnitudes: the full range, except where emulate_score()'s own int64 sums could overflow
       // (wide operands): P <= d x cap^2 and M <= d x cap x 2^(n-1) must stay below 2^62.
@@ -270,8 +276,12 @@ TEST_CASE("every fast-path kernel equals the scalar reference for widths 2..32",
         opt.causal = causal;
         opt.kernel = kernel;
         opt.threads = pick(1, 3);
-        opt.block_q = pick(0, 1) == 0 ? pick(1, 9) : 128;
-        opt.block_k = pick(0, 1) == 0 ? pick(1, 9) : 128;
+        // Blocks: tiny, the default, or the whole head.
+        const auto block = [&]() {
+          return std::array<int, 3>{pick(1, 9), 128, 1 << 20}[static_cast<std::size_t>(pick(0, 2))];
+        };
+        opt.block_q = block();
+        opt.block_k = block();
         const auto fast = prof::emulate_heads(jobs, opt);
         REQUIRE(fast.size() == jobs.size());
         for (std::size_t i = 0; i < jobs.size(); ++i) {
