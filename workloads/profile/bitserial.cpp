@@ -86,13 +86,14 @@ namespace {
 //   3. else bits 2, 3, ... are checked one plane t_m at a time until one prunes, at bit n at the
 //      latest (P = q.k < Th, M = 0), which therefore needs no plane of its own.
 // A score costs two dot products (with s and k) plus one per bit it passes before being pruned
-// (~84% of the scores are pruned, mostly after 3 to 5 of 12 bits), where the former bit-plane GEMMs
-// paid every plane for every score of a block.
+// (in bench_profile, 84% of the scores are pruned, 85% of those at bits 3 to 5 of 12), where the
+// former bit-plane GEMMs paid every plane for every score of a block until all of them were
+// decided.
 //
 // score_row() runs this for one query row over a tile of keys, one bit at a time: steps 1-2 for
 // every key, then step 3 over the list of undecided keys, which shrinks as keys are pruned. Dot
-// products run four (or eight) keys at once, so their horizontal sums are shared, and the list is
-// kept without branches on the data (whether a key is pruned is as good as random).
+// products run on four keys at once (Ops::dots4), so that their horizontal sums are shared, and the
+// list is kept without branches on the data (whether a key is pruned is as good as random).
 //
 // Kernels (all exact, all bit-for-bit equal to emulate_score()):
 //   - SSE2 (the x86-64 baseline) and AVX2 (run-time dispatch), for n_bits <= 16: operands and
@@ -147,22 +148,22 @@ template <typename Elem>
 void build_key_planes(const IntMatrixView& k, std::int64_t begin, std::int64_t rows, int n_bits,
                       int width, KeyPlanes<Elem>& out) {
   const int d = k.cols;
-  const int mag_bits = n_bits - 1;
   out.width = width;
   out.n_planes = n_bits;
   out.data.assign(static_cast<std::size_t>((rows + kPadKeys) * n_bits * width), Elem{0});
   for (std::int64_t j = 0; j < rows; ++j) {
     const std::int32_t* kr = k.row(begin + j);
     Elem* dst = out.data.data() + j * n_bits * width;
-    for (int l = 0; l < d; ++l) {
-      const bool neg = kr[l] < 0;
-      const std::int64_t mag = std::llabs(kr[l]);
-      dst[kSignPlane * width + l] = neg ? Elem{-1} : Elem{1};
-      dst[kExactPlane * width + l] = static_cast<Elem>(kr[l]);
-      for (int m = 1; m <= n_bits - 2; ++m) {
-        const int r = mag_bits - m;
-        const std::int64_t top = (mag >> r) << r;
-        dst[plane_of_bit(m) * width + l] = static_cast<Elem>(neg ? -top : top);
+    // Plane by plane, so that the compiler vectorises over the lanes.
+    for (int l = 0; l < d; ++l) dst[kSignPlane * width + l] = kr[l] < 0 ? Elem{-1} : Elem{1};
+    for (int l = 0; l < d; ++l) dst[kExactPlane * width + l] = static_cast<Elem>(kr[l]);
+    for (int m = 1; m <= n_bits - 2; ++m) {
+      // t_m keeps the top m of the n-1 magnitude bits (|k_l| < 2^31: no overflow in int32).
+      const auto keep = static_cast<std::int32_t>(~((std::uint32_t{1} << (n_bits - 1 - m)) - 1));
+      Elem* plane = dst + plane_of_bit(m) * width;
+      for (int l = 0; l < d; ++l) {
+        const std::int32_t top = (kr[l] < 0 ? -kr[l] : kr[l]) & keep;
+        plane[l] = static_cast<Elem>(kr[l] < 0 ? -top : top);
       }
     }
   }
@@ -185,9 +186,9 @@ constexpr int kGroup = 4;   // keys per group of dot products (Ops::dots4)
 
 // Emulates the query row q (A = sum |q_i|, zero-padded to kp.width lanes) against keys
 // [0, n_keys) of kp, following steps 1-3 above. Ops supplies dots4(q, planes, shape, out): the four
-// dot products q.planes[t] in out[t]. The last group of a tile may run past
-// n_keys (into the next tile or kp's padding keys) and past the undecided keys (repeating the last
-// one); those results are not counted.
+// dot products q.planes[t] in out[t]. The last group of a tile may run past n_keys (into the next
+// tile, later keys of the block or kp's padding keys) and past the undecided keys (repeating the
+// last one); those results are not counted.
 template <typename Ops>
 inline void score_row(const typename Ops::Elem* q, std::int64_t a,
                       const KeyPlanes<typename Ops::Elem>& kp, std::int64_t n_keys, std::int64_t th,
@@ -197,8 +198,9 @@ inline void score_row(const typename Ops::Elem* q, std::int64_t a,
   const std::int64_t stride = kp.n_planes * w;                    // from one key to the next
   const std::int64_t unknown_after_sign = max_magnitude(n_bits);  // M after bit 1 = C x this
   // Undecided keys: the next plane each must be tested on, and its C (room for a padded group).
-  std::array<const Elem*, kTile + kGroup> next{};
-  std::array<std::int64_t, kTile + kGroup> next_c{};
+  // Left uninitialised: entries are written before they are read (a few KB per row otherwise).
+  std::array<const Elem*, kTile + kGroup> next;
+  std::array<std::int64_t, kTile + kGroup> next_c;
   for (std::int64_t j0 = 0; j0 < n_keys; j0 += kTile) {
     const int n = static_cast<int>(std::min<std::int64_t>(kTile, n_keys - j0));
     // Steps 1 and 2: q.s and q.k for a group of keys at a time.
