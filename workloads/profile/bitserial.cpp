@@ -264,11 +264,25 @@ struct GenericOps {
   static constexpr int kLanes = 1;
 
   static void dots4(const Elem* q, const Elem* const* v, const DotShape& shape, std::int64_t* out) {
-    for (int t = 0; t < 4; ++t) {
-      std::int64_t s = 0;
-      for (int l = 0; l < shape.width; ++l) s += std::int64_t{q[l]} * v[t][l];
-      out[t] = s;
+    const Elem* v0 = v[0];
+    const Elem* v1 = v[1];
+    const Elem* v2 = v[2];
+    const Elem* v3 = v[3];
+    std::int64_t s0 = 0;
+    std::int64_t s1 = 0;
+    std::int64_t s2 = 0;
+    std::int64_t s3 = 0;
+    for (int l = 0; l < shape.width; ++l) {
+      const std::int64_t x = q[l];
+      s0 += x * v0[l];
+      s1 += x * v1[l];
+      s2 += x * v2[l];
+      s3 += x * v3[l];
     }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
   }
 };
 
