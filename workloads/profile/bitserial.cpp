@@ -566,6 +566,7 @@ bool emulation_kernel_available(EmulationKernel kernel) {
 #endif
     case EmulationKernel::kAvx2:
 #ifdef LEOPARD_BITSERIAL_X86
+      __builtin_cpu_init();  // needed if we run before libgcc's constructors (static init)
       return __builtin_cpu_supports("avx2") != 0;
 #else
       return false;
