@@ -1,5 +1,6 @@
-// Issue 9, item 4: `profile`'s bit-serial emulation (emulate_heads fast path) on a [12, 512, 64] Q/K
-// pair at 12 bits: scores emulated per second, on 1 and 2 threads; the scalar reference beside it.
+// Issue 9, item 4: `profile`'s bit-serial emulation (emulate_heads fast path) on a [12, 512, 64]
+// Q/K pair at 12 bits: scores emulated per second, on 1 and 2 threads and on each kernel; the
+// scalar reference beside it.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -33,7 +34,8 @@ struct Data {
     const double sd = std::sqrt(static_cast<double>(kDim)) * m * (m + 1.0) / 3.0;
     for (int h = 0; h < kHeads; ++h) {
       const std::size_t off = static_cast<std::size_t>(h) * kSeq * kDim;
-      jobs.push_back({{q.data() + off, kSeq, kDim}, {k.data() + off, kSeq, kDim},
+      jobs.push_back({{q.data() + off, kSeq, kDim},
+                      {k.data() + off, kSeq, kDim},
                       static_cast<std::int64_t>(sd)});
     }
   }
@@ -65,6 +67,26 @@ void BM_EmulateHeads(benchmark::State& state) {
   state.counters["prune_rate"] = static_cast<double>(pruned) / static_cast<double>(scores);
 }
 
+// One thread on each kernel of the fast path (arg: 1 generic, 2 SSE2, 3 AVX2, as in
+// prof::EmulationKernel); BM_EmulateHeads/1 runs the one emulate_heads() picks for this CPU.
+void BM_EmulateKernel(benchmark::State& state) {
+  const auto& d = data();
+  prof::EmulationOptions o;
+  o.n_bits = kBits;
+  o.threads = 1;
+  o.kernel = static_cast<prof::EmulationKernel>(state.range(0));
+  if (!prof::emulation_kernel_available(o.kernel)) {
+    state.SkipWithError("kernel not available on this CPU");
+    return;
+  }
+  std::int64_t scores = 0;
+  for (auto _ : state) {
+    scores = 0;
+    for (const auto& c : prof::emulate_heads(d.jobs, o)) scores += c.n_scores;
+  }
+  state.SetItemsProcessed(state.iterations() * scores);
+}
+
 // The scalar reference on one head (first 64 query rows), for comparison; also checks that the
 // fast path gives the same counts.
 void BM_EmulateReference(benchmark::State& state) {
@@ -87,6 +109,7 @@ void BM_EmulateReference(benchmark::State& state) {
 }
 
 BENCHMARK(BM_EmulateHeads)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EmulateKernel)->DenseRange(1, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EmulateReference)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -69,6 +69,16 @@ struct HeadJob {
   std::int64_t threshold = 0;
 };
 
+// Kernel of the fast path (all give the same counts). kAuto: the fastest one the CPU runs, AVX2
+// else SSE2 (the x86-64 baseline) for n_bits <= 16; wider operands always take the generic scalar
+// kernel. The others force a kernel, for tests and benchmarks; forcing one that
+// emulation_kernel_available() denies throws std::invalid_argument, and SSE2 or AVX2 forced with
+// n_bits > 16 still runs the generic kernel.
+enum class EmulationKernel { kAuto, kGeneric, kSse2, kAvx2 };
+
+// Whether this build and CPU can run `kernel`.
+bool emulation_kernel_available(EmulationKernel kernel);
+
 struct EmulationOptions {
   int n_bits = 12;
   bool causal = false;  // count only scores with key index <= query index
@@ -78,14 +88,16 @@ struct EmulationOptions {
   // Called after each finished block with (scores done, scores total); may be called from worker
   // threads, but never concurrently. Empty = no progress reporting.
   std::function<void(std::int64_t, std::int64_t)> progress;
+  EmulationKernel kernel = EmulationKernel::kAuto;
 };
 
 // Reference path: emulate_score() on every (query, key) pair of one head, single-threaded.
 HeadCounts emulate_head_reference(const HeadJob& job, int n_bits, bool causal);
 
-// Fast path: the same counts as emulate_head_reference() for every job, computed with bit-plane
-// GEMMs in double precision over blocks, on several threads. Results are deterministic (integer
-// counts summed in a fixed order) and do not depend on the thread count or block sizes.
+// Fast path: the same counts as emulate_head_reference() for every job, computed per score with
+// integer dot products that stop at the score's decision (SIMD for n_bits <= 16), over blocks of
+// keys on several threads. Results are deterministic (integer counts summed in a fixed order) and
+// do not depend on the thread count, block sizes or kernel.
 // Preconditions: q.cols == k.cols > 0 for each job, operands within n_bits (as above).
 std::vector<HeadCounts> emulate_heads(const std::vector<HeadJob>& jobs,
                                       const EmulationOptions& options);

@@ -84,7 +84,7 @@ std::int64_t calibrate_layer(const std::vector<HeadJob>& heads, bool causal, dou
     for (std::int64_t j = 0; j < h.k.rows; ++j)
       for (int l = 0; l < d; ++l) k(j, l) = h.k.row(j)[l];
     Eigen::RowVectorXd q(d);
-    // Exact: integer products summed in double stay below 2^53 (see bitserial.cpp).
+    // Exact while d x kmax^2 < 2^53: every partial sum is then an integer that double represents.
     for (std::int64_t i = 0; i < h.q.rows; i += stride) {
       for (int l = 0; l < d; ++l) q(l) = h.q.row(i)[l];
       const Eigen::RowVectorXd s = q * k.transpose();

@@ -1,10 +1,12 @@
 // Tests of the bit-serial QK emulation: the paper's Fig. 3 example, exactness properties against a
-// brute-force bound computed here, and the fast bit-plane GEMM path against the scalar reference.
+// brute-force bound computed here, and the fast path (every kernel) against the scalar reference.
 #include "workloads/profile/bitserial.hpp"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -163,6 +165,133 @@ TEST_CASE("fast path equals the scalar reference on random heads", "[bitserial][
       CHECK(fast[i].hist == ref.hist);
     }
     CHECK(last_done == prof::scores_per_head(c.sq, c.sk, c.causal) * h);
+  }
+}
+
+TEST_CASE("every fast-path kernel equals the scalar reference for widths 2..32",
+          "[bitserial][fast]") {
+  // Random heads for every operand width, against emulate_head_reference(), on every kernel the
+  // machine runs: kAuto, the generic scalar kernel (forced even where SIMD would do), SSE2 and
+  // AVX2 (forced; for n_bits > 16 they fall back to the generic kernel). Shapes cover odd d, d not
+  // a multiple of any vector width, d = 1, blocks smaller than a head and larger, heads longer than
+  // a kernel's tile of keys, causal and not;
+  // thresholds cover huge positive/negative ones, zero, the exact value of some score (+-1) and the
+  // bit-1 bound of some score (+-1), where off-by-one errors in a kernel would show.
+  std::vector<prof::EmulationKernel> kernels;
+  for (const auto k : {prof::EmulationKernel::kAuto, prof::EmulationKernel::kGeneric,
+                       prof::EmulationKernel::kSse2, prof::EmulationKernel::kAvx2}) {
+    if (prof::emulation_kernel_available(k)) kernels.push_back(k);
+  }
+#if defined(__x86_64__)
+  REQUIRE(prof::emulation_kernel_available(prof::EmulationKernel::kSse2));
+#endif
+  if (!prof::emulation_kernel_available(prof::EmulationKernel::kAvx2)) {
+    WARN("this CPU has no AVX2: the AVX2 kernel is not tested here");
+  }
+  std::mt19937_64 rng(4242);
+  const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const std::vector<int> dims{1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 100};
+  for (int n_bits = prof::kMinBits; n_bits <= prof::kMaxBits; ++n_bits) {
+    for (int trial = 0; trial < 8; ++trial) {
+      // Trial 0 at 13..16 bits: wide rows of extreme values, so that the SIMD kernels' int32 lanes
+      // must be widened to int64 in chunks (16 bits: after every pmaddwd) or they would overflow.
+      const bool wide = trial == 0 && n_bits >= 13 && n_bits <= 16;
+      // Trials 5 and 6: long heads (more keys than a kernel tile, kTile = 128), narrow rows.
+      const bool long_keys = trial == 5 || trial == 6;
+      const int d = wide        ? pick(200, 300)
+                    : long_keys ? pick(1, 20)
+                                : dims[static_cast<std::size_t>(pick(0, 13))];
+      const std::int64_t sq = wide ? pick(1, 12) : long_keys ? pick(130, 200) : pick(1, 30);
+      const std::int64_t sk = wide ? pick(1, 12) : long_keys ? pick(130, 200) : pick(1, 30);
+      const bool causal = trial % 2 == 1;
+      // Magnitudes: the full range, except where emulate_score()'s own int64 sums could overflow
+      // (wide operands): P <= d x cap^2 and M <= d x cap x 2^(n-1) must stay below 2^62.
+      std::int64_t cap = prof::max_magnitude(n_bits);
+      const auto d64 = static_cast<std::int64_t>(d);
+      while (cap > 1 && (cap > (std::int64_t{1} << 62) / d64 / cap ||
+                         cap > (std::int64_t{1} << 62) / d64 >> (n_bits - 1))) {
+        cap /= 2;
+      }
+      // Values: uniform; only +-cap (and zeros); or mostly zeros.
+      const int style = wide ? 1 : trial % 3;
+      const auto value = [&]() -> std::int32_t {
+        if (style == 2 && pick(0, 3) > 0) return 0;
+        if (style == 1) {
+          const int r = pick(0, 9);
+          return static_cast<std::int32_t>(r == 0 ? 0 : r <= 5 ? cap : -cap);
+        }
+        return static_cast<std::int32_t>(
+            std::uniform_int_distribution<std::int64_t>(-cap, cap)(rng));
+      };
+      const int h = 4;
+      std::vector<std::vector<std::int32_t>> qs(h), ks(h);
+      std::vector<prof::HeadJob> jobs;
+      for (int i = 0; i < h; ++i) {
+        auto& q = qs[static_cast<std::size_t>(i)];
+        auto& k = ks[static_cast<std::size_t>(i)];
+        q.resize(static_cast<std::size_t>(sq * d));
+        k.resize(static_cast<std::size_t>(sk * d));
+        for (auto& v : q) v = value();
+        for (auto& v : k) v = value();
+        // A random score's exact value and its bound after bit 1 (P = 0, M = C x kmax).
+        const std::int32_t* qr = q.data() + pick(0, static_cast<int>(sq) - 1) * d;
+        const std::int32_t* kr = k.data() + pick(0, static_cast<int>(sk) - 1) * d;
+        std::int64_t exact = 0;
+        std::int64_t c = 0;
+        for (int l = 0; l < d; ++l) {
+          exact += std::int64_t{qr[l]} * kr[l];
+          if ((qr[l] < 0) == (kr[l] < 0)) c += std::llabs(qr[l]);
+        }
+        const std::int64_t bound1 = c * prof::max_magnitude(n_bits);
+        const std::int64_t spread = d64 * cap * cap / 8;
+        std::int64_t th = 0;
+        switch (pick(0, 6)) {
+          case 0:
+            th = 0;
+            break;
+          case 1:
+            th = exact + pick(-1, 1);
+            break;
+          case 2:
+            th = bound1 + pick(0, 1);
+            break;
+          case 3:
+            th = pick(0, 1) == 0 ? std::numeric_limits<std::int64_t>::max()
+                                 : std::numeric_limits<std::int64_t>::min();
+            break;
+          case 4:
+            th = -std::uniform_int_distribution<std::int64_t>(1, spread + 1)(rng);
+            break;
+          default:
+            th = std::uniform_int_distribution<std::int64_t>(-spread, spread)(rng);
+            break;
+        }
+        jobs.push_back(prof::HeadJob{{q.data(), sq, d}, {k.data(), sk, d}, th});
+      }
+      std::vector<prof::HeadCounts> ref;
+      for (const auto& job : jobs) ref.push_back(prof::emulate_head_reference(job, n_bits, causal));
+      for (const auto kernel : kernels) {
+        prof::EmulationOptions opt;
+        opt.n_bits = n_bits;
+        opt.causal = causal;
+        opt.kernel = kernel;
+        opt.threads = pick(1, 3);
+        // Blocks: tiny, the default, or the whole head.
+        const auto block = [&]() {
+          return std::array<int, 3>{pick(1, 9), 128, 1 << 20}[static_cast<std::size_t>(pick(0, 2))];
+        };
+        opt.block_q = block();
+        opt.block_k = block();
+        const auto fast = prof::emulate_heads(jobs, opt);
+        REQUIRE(fast.size() == jobs.size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+          INFO("n_bits " << n_bits << " trial " << trial << " d " << d << " sq " << sq << " sk "
+                         << sk << " causal " << causal << " kernel " << static_cast<int>(kernel)
+                         << " head " << i << " th " << jobs[i].threshold);
+          REQUIRE(fast[i] == ref[i]);
+        }
+      }
+    }
   }
 }
 
