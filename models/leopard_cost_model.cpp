@@ -3,6 +3,7 @@
 // chunking when a head does not fit the buffers, DRAM traffic against bandwidth.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "models/cost_model.hpp"
@@ -273,6 +274,22 @@ double expected_max_normals(double mx, double sx, double my, double sy) {
 
 namespace {
 
+// std::floor and std::ceil, exact for the non-negative values the hot path rounds (counts of
+// passes, steps, tokens, chunks, heads per tile). The portable x86-64 target has no SSE4.1
+// `roundsd`, so GCC expands std::ceil into about 20 instructions. Here: below 2^52 a non-negative
+// double converts to an integer and back exactly (truncation is then the floor), and from 2^52 on
+// every double is an integer already (+inf and NaN pass through, as with std::ceil). Not for x < 0.
+inline double floor_nonneg(double x) {
+  if (!(x < 0x1p52)) return x;
+  return static_cast<double>(static_cast<std::int64_t>(x));
+}
+
+inline double ceil_nonneg(double x) {
+  if (!(x < 0x1p52)) return x;
+  const double t = static_cast<double>(static_cast<std::int64_t>(x));
+  return t < x ? t + 1 : t;
+}
+
 // acc += x, n times: the same additions in the same order as n successive `acc += x` (so the
 // same bits), with the twelve running sums kept in registers (a hot loop over a layer's heads).
 void add_repeated(Actions& acc, const Actions& x, int n) {
@@ -302,8 +319,8 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   const double n_units = spec.qk.dpus;
   const int bits = spec.qk.bits;
   const int b = std::clamp(spec.qk.bits_per_cycle, 1, kMaxBitsPerCycle);
-  const double passes = std::ceil(d / spec.qk.lanes);
-  const double full_steps = std::ceil(static_cast<double>(bits) / b);
+  const double passes = ceil_nonneg(d / spec.qk.lanes);
+  const double full_steps = ceil_nonneg(static_cast<double>(bits) / b);
 
   // Pruning statistics as the design sees them.
   const double p = spec.qk.pruning ? head.prune_rate : 0.0;
@@ -328,12 +345,12 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   const double var_step = std::max(0.0, sq_step - mu_step * mu_step);
 
   // Buffers: tokens of this head dim per chunk (design.md section 4).
-  const double key_tokens = std::floor(spec.buffers.key_kib * 8192.0 / (d * bits));
-  const double value_tokens = std::floor(spec.buffers.value_kib * 8192.0 / (d * spec.v.bits));
+  const double key_tokens = floor_nonneg(spec.buffers.key_kib * 8192.0 / (d * bits));
+  const double value_tokens = floor_nonneg(spec.buffers.value_kib * 8192.0 / (d * spec.v.bits));
   const double chunk_tokens = std::max(1.0, std::min(key_tokens, value_tokens));
   const double k_len = static_cast<double>(shape.k_len);
   const double q_len = static_cast<double>(shape.q_len);
-  const double chunks = std::ceil(k_len / chunk_tokens);
+  const double chunks = ceil_nonneg(k_len / chunk_tokens);
   const double scores = layer.scores_per_head;
   const double keys_per_row = scores / q_len / chunks;  // average keys per row and chunk
   const double rows = q_len * chunks;
@@ -353,11 +370,11 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   // backend_sparse_cycles) of it when scores are pruned (bank conflicts of index-gathered rows;
   // calibrated, leopard.md sec. 5). The MAC/softmax pipeline takes at least ceil(d / macs) cycles
   // per row.
-  const double row_pass = std::ceil(d / spec.v.macs);
+  const double row_pass = ceil_nonneg(d / spec.v.macs);
   const double v_row_read = d * spec.v.bits / (k.value_banks * spec.buffers.port_bits);
   const double per_survivor =
       std::max(row_pass, spec.qk.pruning ? v_row_read * (1 + cal.backend_sparse_cycles)
-                                         : std::ceil(v_row_read));
+                                         : ceil_nonneg(v_row_read));
   const double survivors_row = keys_per_row * (1 - p);
   const double back_mean = survivors_row * per_survivor + row_pass;
   const double back_sd = std::sqrt(keys_per_row * p * (1 - p)) * per_survivor;
@@ -420,7 +437,7 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
     double tile_max = 0, dram_bytes = 0, first_load_bytes = 0;
     if (layer.heads.size() == 1) {
       const HeadResult h = evaluate_head(spec, k, cal_, layer, layer.heads.front());
-      const double per_tile = std::ceil(static_cast<double>(heads) / tiles);
+      const double per_tile = ceil_nonneg(static_cast<double>(heads) / tiles);
       tile_max = per_tile * h.compute_cycles;
       lc.front_cycles = per_tile * h.front;
       lc.back_cycles = per_tile * h.back;
