@@ -62,7 +62,7 @@ Actions& Actions::operator*=(double n) {
   return *this;
 }
 
-Cost& Cost::operator*=(double n) {
+Cost& Cost::scale_time_energy(double n) {
   cycles *= n;
   compute_cycles *= n;
   front_cycles *= n;
@@ -71,6 +71,11 @@ Cost& Cost::operator*=(double n) {
   dram_cycles *= n;
   latency_s *= n;
   for (double& e : energy_pj) e *= n;
+  return *this;
+}
+
+Cost& Cost::operator*=(double n) {
+  scale_time_energy(n);
   actions *= n;
   return *this;
 }
@@ -81,7 +86,7 @@ double Cost::energy_pj_total() const {
   return t;
 }
 
-Cost& Cost::operator+=(const Cost& o) {
+Cost& Cost::add_time_energy(const Cost& o) {
   cycles += o.cycles;
   compute_cycles += o.compute_cycles;
   front_cycles += o.front_cycles;
@@ -90,6 +95,11 @@ Cost& Cost::operator+=(const Cost& o) {
   dram_cycles += o.dram_cycles;
   latency_s += o.latency_s;
   for (int i = 0; i < kNumComponents; ++i) energy_pj[i] += o.energy_pj[i];
+  return *this;
+}
+
+Cost& Cost::operator+=(const Cost& o) {
+  add_time_energy(o);
   actions += o.actions;
   return *this;
 }
@@ -291,10 +301,12 @@ inline double ceil_nonneg(double x) {
 }
 
 // acc += x, n times: the same additions in the same order as n successive `acc += x` (so the
-// same bits), with the twelve running sums kept in registers (a hot loop over a layer's heads).
-void add_repeated(Actions& acc, const Actions& x, int n) {
-  constexpr std::size_t kFields = sizeof(Actions) / sizeof(double);
-  static_assert(sizeof(Actions) == kFields * sizeof(double), "Actions holds only doubles");
+// same bits), with the running sums (twelve for Actions, one for a double) kept in registers (a
+// hot loop over a layer's heads).
+template <class T>
+void add_repeated(T& acc, const T& x, int n) {
+  constexpr std::size_t kFields = sizeof(T) / sizeof(double);
+  static_assert(sizeof(T) == kFields * sizeof(double), "T holds only doubles");
   double a[kFields], v[kFields];
   std::memcpy(a, &acc, sizeof a);
   std::memcpy(v, &x, sizeof v);
@@ -424,10 +436,21 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   return r;
 }
 
-}  // namespace
+// A layer's action counts += a head's, n times. Without kActions only the DRAM bytes, which the
+// layer's time needs; the other counts stay zero.
+template <bool kActions>
+void add_head_actions(Actions& layer, const Actions& head, int n) {
+  if constexpr (kActions) {
+    add_repeated(layer, head, n);
+  } else {
+    add_repeated(layer.dram_bytes, head.dram_bytes, n);
+  }
+}
 
-Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
-                                const TaskProfile& task, bool onchip_only) const {
+// LeopardCostModel::evaluate (kActions) and evaluate_without_actions (the action counts zero).
+template <bool kActions>
+Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
+                   const TaskProfile& task, bool onchip_only) {
   Cost total;
   const double bytes_per_cycle = spec.dram.bandwidth_gbps * 1e9 / k.clock_hz;
   for (const auto& layer : task.layers) {
@@ -436,13 +459,13 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
     Cost lc;
     double tile_max = 0, dram_bytes = 0, first_load_bytes = 0;
     if (layer.heads.size() == 1) {
-      const HeadResult h = evaluate_head(spec, k, cal_, layer, layer.heads.front());
+      const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads.front());
       const double per_tile = ceil_nonneg(static_cast<double>(heads) / tiles);
       tile_max = per_tile * h.compute_cycles;
       lc.front_cycles = per_tile * h.front;
       lc.back_cycles = per_tile * h.back;
       lc.stall_cycles = per_tile * h.stall;
-      add_repeated(lc.actions, h.actions, heads);
+      add_head_actions<kActions>(lc.actions, h.actions, heads);
       for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] = h.energy[c] * heads;
       // Idle QK units of tiles with fewer heads than the busiest are not counted: they are
       // clock-gated at the end of a layer.
@@ -453,12 +476,12 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
       std::vector<double> tile_cycles(tiles, 0.0), tile_front(tiles, 0.0), tile_back(tiles, 0.0),
           tile_stall(tiles, 0.0);
       for (int hd = 0; hd < heads; ++hd) {
-        const HeadResult h = evaluate_head(spec, k, cal_, layer, layer.heads[hd]);
+        const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads[hd]);
         tile_cycles[hd % tiles] += h.compute_cycles;
         tile_front[hd % tiles] += h.front;
         tile_back[hd % tiles] += h.back;
         tile_stall[hd % tiles] += h.stall;
-        lc.actions += h.actions;
+        add_head_actions<kActions>(lc.actions, h.actions, 1);
         for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] += h.energy[c];
       }
       const auto it = std::max_element(tile_cycles.begin(), tile_cycles.end());
@@ -484,10 +507,26 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
     }
     lc.latency_s = lc.cycles / k.clock_hz;
     lc.energy_pj[static_cast<int>(Component::kLeakage)] = k.leakage_w * lc.latency_s * 1e12;
-    if (layer.repeat != 1) lc *= layer.repeat;
-    total += lc;
+    if (layer.repeat != 1) {
+      lc.scale_time_energy(layer.repeat);
+      if constexpr (kActions) lc.actions *= layer.repeat;
+    }
+    total.add_time_energy(lc);
+    if constexpr (kActions) total.actions += lc.actions;
   }
   return total;
+}
+
+}  // namespace
+
+Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
+                                const TaskProfile& task, bool onchip_only) const {
+  return evaluate_task<true>(spec, k, cal_, task, onchip_only);
+}
+
+Cost LeopardCostModel::evaluate_without_actions(const ArchSpec& spec, const DesignConstants& k,
+                                                const TaskProfile& task, bool onchip_only) const {
+  return evaluate_task<false>(spec, k, cal_, task, onchip_only);
 }
 
 TaskCost summarise(const std::string& model, const std::string& task, const Cost& cost,
