@@ -323,8 +323,13 @@ struct HeadResult {
   std::array<double, kNumComponents> energy{};
 };
 
-HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
-                         const LayerProfile& layer, const HeadProfile& head) {
+// Inlined into evaluate_task (GCC does not by itself): without the action counts, the counts that
+// no energy needs are then never computed nor stored, and the result stays in registers.
+[[gnu::always_inline]] inline HeadResult evaluate_head(const ArchSpec& spec,
+                                                       const DesignConstants& k,
+                                                       const Calibration& cal,
+                                                       const LayerProfile& layer,
+                                                       const HeadProfile& head) {
   HeadResult r;
   const auto& shape = layer.shape;
   const double d = shape.head_dim;
