@@ -323,6 +323,20 @@ void add_repeated(T& acc, const T& x, int n) {
   std::memcpy(&acc, a, sizeof a);
 }
 
+// add_repeated for a byte count, in one multiplication when that gives the same bits: when acc and
+// x are non-negative whole numbers of eighths (as bytes are: integer sizes times bit widths, over
+// 8) and acc + n x < 2^50, every partial sum is a multiple of 2^-3 below 2^50, exact in 53 bits;
+// then no addition rounds, nor do n * x and acc + n * x.
+void add_repeated_bytes(double& acc, double x, int n) {
+  const double acc8 = acc * 8, x8 = x * 8;
+  if (n >= 0 && acc >= 0 && x >= 0 && acc + x * n < 0x1p50 && acc8 == floor_nonneg(acc8) &&
+      x8 == floor_nonneg(x8)) {
+    acc += x * n;
+  } else {
+    add_repeated(acc, x, n);
+  }
+}
+
 struct HeadResult {
   double compute_cycles = 0;  // this head on one tile
   double front = 0, back = 0, stall = 0;
@@ -455,7 +469,7 @@ void add_head_actions(Actions& layer, const Actions& head, int n) {
   if constexpr (kActions) {
     add_repeated(layer, head, n);
   } else {
-    add_repeated(layer.dram_bytes, head.dram_bytes, n);
+    add_repeated_bytes(layer.dram_bytes, head.dram_bytes, n);
   }
 }
 
