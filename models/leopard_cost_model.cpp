@@ -274,11 +274,12 @@ double expected_max_normals(double mx, double sx, double my, double sy) {
   const double theta = std::sqrt(sx * sx + sy * sy);
   if (theta < 1e-12) return std::max(mx, my);
   const double a = (mx - my) / theta;
-  // Means 8.5 sd or more apart, both non-negative (a third of the suite's heads): the formula below
-  // rounds to exactly the larger mean, so erfc and exp are skipped. The smaller mean's weight is
-  // Phi(-8.5) < 1e-17 and theta * pdf(8.5) < 1e-17 x the larger mean, both under half an ulp
-  // (2^-54 relative); erfc(x <= -6) is exactly 2 in glibc (correctly rounded), so cdf is exactly 1
-  // on the upper side, and on the lower side 1 - cdf rounds to exactly 1.
+  // Means 8.5 sd or more apart, both non-negative (a third of the heads priced for the benchmark
+  // designs over the paper suite): the formula below rounds to exactly the larger mean, so erfc
+  // and exp are skipped. The smaller mean's weight is Phi(-8.5) < 1e-17 and theta * pdf(8.5) <
+  // 1e-17 x the larger mean, both under half an ulp (2^-54 relative); erfc(x <= -6) is exactly 2
+  // in glibc (correctly rounded), so cdf is exactly 1 on the upper side, and on the lower side
+  // 1 - cdf rounds to exactly 1.
   if (a >= 8.5 && my >= 0) return mx;
   if (a <= -8.5 && mx >= 0) return my;
   const double cdf = 0.5 * std::erfc(-a / std::sqrt(2.0));
