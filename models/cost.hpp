@@ -63,6 +63,10 @@ struct Cost {
   Cost& operator+=(const Cost& o);
   // n identical copies run one after the other.
   Cost& operator*=(double n);
+  // The same two without the action counts (left as they are), for the suite's hot path, which
+  // reads none of them (LeopardCostModel::evaluate_without_actions).
+  Cost& add_time_energy(const Cost& o);
+  Cost& scale_time_energy(double n);
 };
 
 // Cost of one task with its comparison to the baseline.

@@ -3,6 +3,7 @@
 // chunking when a head does not fit the buffers, DRAM traffic against bandwidth.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "models/cost_model.hpp"
@@ -61,7 +62,7 @@ Actions& Actions::operator*=(double n) {
   return *this;
 }
 
-Cost& Cost::operator*=(double n) {
+Cost& Cost::scale_time_energy(double n) {
   cycles *= n;
   compute_cycles *= n;
   front_cycles *= n;
@@ -70,6 +71,11 @@ Cost& Cost::operator*=(double n) {
   dram_cycles *= n;
   latency_s *= n;
   for (double& e : energy_pj) e *= n;
+  return *this;
+}
+
+Cost& Cost::operator*=(double n) {
+  scale_time_energy(n);
   actions *= n;
   return *this;
 }
@@ -80,7 +86,7 @@ double Cost::energy_pj_total() const {
   return t;
 }
 
-Cost& Cost::operator+=(const Cost& o) {
+Cost& Cost::add_time_energy(const Cost& o) {
   cycles += o.cycles;
   compute_cycles += o.compute_cycles;
   front_cycles += o.front_cycles;
@@ -89,6 +95,11 @@ Cost& Cost::operator+=(const Cost& o) {
   dram_cycles += o.dram_cycles;
   latency_s += o.latency_s;
   for (int i = 0; i < kNumComponents; ++i) energy_pj[i] += o.energy_pj[i];
+  return *this;
+}
+
+Cost& Cost::operator+=(const Cost& o) {
+  add_time_energy(o);
   actions += o.actions;
   return *this;
 }
@@ -246,9 +257,9 @@ double blom_expected_max(int n) {
 
 constexpr int kMaxTabulatedUnits = 4096;
 
-}  // namespace
-
-double expected_max_std_normal(int n) {
+// expected_max_std_normal, inlined into the hot path (GCC keeps the call otherwise; the call and
+// its stack frame cost more than the lookup).
+[[gnu::always_inline]] inline double blom_lookup(int n) {
   if (n <= 1) return 0.0;
   // Tabulated once (thread-safe static initialisation): the hot path only indexes.
   static const std::vector<double> table = [] {
@@ -259,13 +270,35 @@ double expected_max_std_normal(int n) {
   return n <= kMaxTabulatedUnits ? table[n] : blom_expected_max(n);
 }
 
-double expected_max_normals(double mx, double sx, double my, double sy) {
+}  // namespace
+
+double expected_max_std_normal(int n) { return blom_lookup(n); }
+
+namespace {
+
+// expected_max_normals, inlined into the hot path for the same reason as blom_lookup: on its two
+// shortcuts (no spread, means far apart) the head's values then stay in registers.
+[[gnu::always_inline]] inline double clark_max(double mx, double sx, double my, double sy) {
   const double theta = std::sqrt(sx * sx + sy * sy);
   if (theta < 1e-12) return std::max(mx, my);
   const double a = (mx - my) / theta;
+  // Means 8.5 sd or more apart, both non-negative (a third of the heads priced for the benchmark
+  // designs over the paper suite): the formula below rounds to exactly the larger mean, so erfc
+  // and exp are skipped. The smaller mean's weight is Phi(-8.5) < 1e-17 and theta * pdf(8.5) <
+  // 1e-17 x the larger mean, both under half an ulp (2^-54 relative); erfc(x <= -6) is exactly 2
+  // in glibc (correctly rounded), so cdf is exactly 1 on the upper side, and on the lower side
+  // 1 - cdf rounds to exactly 1.
+  if (a >= 8.5 && my >= 0) return mx;
+  if (a <= -8.5 && mx >= 0) return my;
   const double cdf = 0.5 * std::erfc(-a / std::sqrt(2.0));
   const double pdf = std::exp(-0.5 * a * a) / std::sqrt(2.0 * M_PI);
   return mx * cdf + my * (1 - cdf) + theta * pdf;
+}
+
+}  // namespace
+
+double expected_max_normals(double mx, double sx, double my, double sy) {
+  return clark_max(mx, sx, my, sy);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,11 +306,29 @@ double expected_max_normals(double mx, double sx, double my, double sy) {
 
 namespace {
 
+// std::floor and std::ceil, exact for the non-negative values the hot path rounds (counts of
+// passes, steps, tokens, chunks, heads per tile). The portable x86-64 target has no SSE4.1
+// `roundsd`, so GCC expands std::ceil into about 20 instructions. Here: below 2^52 a non-negative
+// double converts to an integer and back exactly (truncation is then the floor), and from 2^52 on
+// every double is an integer already (+inf and NaN pass through, as with std::ceil). Not for x < 0.
+inline double floor_nonneg(double x) {
+  if (!(x < 0x1p52)) return x;
+  return static_cast<double>(static_cast<std::int64_t>(x));
+}
+
+inline double ceil_nonneg(double x) {
+  if (!(x < 0x1p52)) return x;
+  const double t = static_cast<double>(static_cast<std::int64_t>(x));
+  return t < x ? t + 1 : t;
+}
+
 // acc += x, n times: the same additions in the same order as n successive `acc += x` (so the
-// same bits), with the twelve running sums kept in registers (a hot loop over a layer's heads).
-void add_repeated(Actions& acc, const Actions& x, int n) {
-  constexpr std::size_t kFields = sizeof(Actions) / sizeof(double);
-  static_assert(sizeof(Actions) == kFields * sizeof(double), "Actions holds only doubles");
+// same bits), with the running sums (twelve for Actions, one for a double) kept in registers (a
+// hot loop over a layer's heads).
+template <class T>
+void add_repeated(T& acc, const T& x, int n) {
+  constexpr std::size_t kFields = sizeof(T) / sizeof(double);
+  static_assert(sizeof(T) == kFields * sizeof(double), "T holds only doubles");
   double a[kFields], v[kFields];
   std::memcpy(a, &acc, sizeof a);
   std::memcpy(v, &x, sizeof v);
@@ -287,6 +338,20 @@ void add_repeated(Actions& acc, const Actions& x, int n) {
   std::memcpy(&acc, a, sizeof a);
 }
 
+// add_repeated for a byte count, in one multiplication when that gives the same bits: when acc and
+// x are non-negative whole numbers of eighths (as bytes are: integer sizes times bit widths, over
+// 8) and acc + n x < 2^50, every partial sum is a multiple of 2^-3 below 2^50, exact in 53 bits;
+// then no addition rounds, nor do n * x and acc + n * x.
+void add_repeated_bytes(double& acc, double x, int n) {
+  const double acc8 = acc * 8, x8 = x * 8;
+  if (n >= 0 && acc >= 0 && x >= 0 && acc + x * n < 0x1p50 && acc8 == floor_nonneg(acc8) &&
+      x8 == floor_nonneg(x8)) {
+    acc += x * n;
+  } else {
+    add_repeated(acc, x, n);
+  }
+}
+
 struct HeadResult {
   double compute_cycles = 0;  // this head on one tile
   double front = 0, back = 0, stall = 0;
@@ -294,16 +359,21 @@ struct HeadResult {
   std::array<double, kNumComponents> energy{};
 };
 
-HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
-                         const LayerProfile& layer, const HeadProfile& head) {
+// Inlined into evaluate_task (GCC does not by itself): without the action counts, the counts that
+// no energy needs are then never computed nor stored, and the result stays in registers.
+[[gnu::always_inline]] inline HeadResult evaluate_head(const ArchSpec& spec,
+                                                       const DesignConstants& k,
+                                                       const Calibration& cal,
+                                                       const LayerProfile& layer,
+                                                       const HeadProfile& head) {
   HeadResult r;
   const auto& shape = layer.shape;
   const double d = shape.head_dim;
   const double n_units = spec.qk.dpus;
   const int bits = spec.qk.bits;
   const int b = std::clamp(spec.qk.bits_per_cycle, 1, kMaxBitsPerCycle);
-  const double passes = std::ceil(d / spec.qk.lanes);
-  const double full_steps = std::ceil(static_cast<double>(bits) / b);
+  const double passes = ceil_nonneg(d / spec.qk.lanes);
+  const double full_steps = ceil_nonneg(static_cast<double>(bits) / b);
 
   // Pruning statistics as the design sees them.
   const double p = spec.qk.pruning ? head.prune_rate : 0.0;
@@ -328,12 +398,12 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   const double var_step = std::max(0.0, sq_step - mu_step * mu_step);
 
   // Buffers: tokens of this head dim per chunk (design.md section 4).
-  const double key_tokens = std::floor(spec.buffers.key_kib * 8192.0 / (d * bits));
-  const double value_tokens = std::floor(spec.buffers.value_kib * 8192.0 / (d * spec.v.bits));
+  const double key_tokens = floor_nonneg(spec.buffers.key_kib * 8192.0 / (d * bits));
+  const double value_tokens = floor_nonneg(spec.buffers.value_kib * 8192.0 / (d * spec.v.bits));
   const double chunk_tokens = std::max(1.0, std::min(key_tokens, value_tokens));
   const double k_len = static_cast<double>(shape.k_len);
   const double q_len = static_cast<double>(shape.q_len);
-  const double chunks = std::ceil(k_len / chunk_tokens);
+  const double chunks = ceil_nonneg(k_len / chunk_tokens);
   const double scores = layer.scores_per_head;
   const double keys_per_row = scores / q_len / chunks;  // average keys per row and chunk
   const double rows = q_len * chunks;
@@ -344,8 +414,8 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   const double keys_per_unit = keys_per_row / busy_units;
   const double front_mean = keys_per_unit * mu_step * passes + cal.frontend_row_cycles;
   const double front_sd = std::sqrt(keys_per_unit * var_step) * passes;
-  const double front_row = front_mean + cal.frontend_sync_factor * front_sd *
-                                            expected_max_std_normal(static_cast<int>(busy_units));
+  const double front_row =
+      front_mean + cal.frontend_sync_factor * front_sd * blom_lookup(static_cast<int>(busy_units));
 
   // Back end, one row: surviving scores x cycles per surviving score, plus the row's
   // normalisation. A surviving score's V row (d x v.bits) comes from the value banks: streamed at
@@ -353,18 +423,18 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   // backend_sparse_cycles) of it when scores are pruned (bank conflicts of index-gathered rows;
   // calibrated, leopard.md sec. 5). The MAC/softmax pipeline takes at least ceil(d / macs) cycles
   // per row.
-  const double row_pass = std::ceil(d / spec.v.macs);
+  const double row_pass = ceil_nonneg(d / spec.v.macs);
   const double v_row_read = d * spec.v.bits / (k.value_banks * spec.buffers.port_bits);
   const double per_survivor =
       std::max(row_pass, spec.qk.pruning ? v_row_read * (1 + cal.backend_sparse_cycles)
-                                         : std::ceil(v_row_read));
+                                         : ceil_nonneg(v_row_read));
   const double survivors_row = keys_per_row * (1 - p);
   const double back_mean = survivors_row * per_survivor + row_pass;
   const double back_sd = std::sqrt(keys_per_row * p * (1 - p)) * per_survivor;
 
   // One row ahead: each row costs the larger of the two (expected max of normals), plus the
   // pipeline fill; partial results of extra chunks are merged on the back end.
-  const double row_time = expected_max_normals(front_row, 0.0, back_mean, back_sd);
+  const double row_time = clark_max(front_row, 0.0, back_mean, back_sd);
   const double merge = (chunks - 1) * q_len * row_pass;
   r.compute_cycles = rows * row_time + front_row + back_mean + merge;
   r.front = rows * front_row;
@@ -407,10 +477,21 @@ HeadResult evaluate_head(const ArchSpec& spec, const DesignConstants& k, const C
   return r;
 }
 
-}  // namespace
+// A layer's action counts += a head's, n times. Without kActions only the DRAM bytes, which the
+// layer's time needs; the other counts stay zero.
+template <bool kActions>
+void add_head_actions(Actions& layer, const Actions& head, int n) {
+  if constexpr (kActions) {
+    add_repeated(layer, head, n);
+  } else {
+    add_repeated_bytes(layer.dram_bytes, head.dram_bytes, n);
+  }
+}
 
-Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
-                                const TaskProfile& task, bool onchip_only) const {
+// LeopardCostModel::evaluate (kActions) and evaluate_without_actions (the action counts zero).
+template <bool kActions>
+Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
+                   const TaskProfile& task, bool onchip_only) {
   Cost total;
   const double bytes_per_cycle = spec.dram.bandwidth_gbps * 1e9 / k.clock_hz;
   for (const auto& layer : task.layers) {
@@ -419,13 +500,13 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
     Cost lc;
     double tile_max = 0, dram_bytes = 0, first_load_bytes = 0;
     if (layer.heads.size() == 1) {
-      const HeadResult h = evaluate_head(spec, k, cal_, layer, layer.heads.front());
-      const double per_tile = std::ceil(static_cast<double>(heads) / tiles);
+      const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads.front());
+      const double per_tile = ceil_nonneg(static_cast<double>(heads) / tiles);
       tile_max = per_tile * h.compute_cycles;
       lc.front_cycles = per_tile * h.front;
       lc.back_cycles = per_tile * h.back;
       lc.stall_cycles = per_tile * h.stall;
-      add_repeated(lc.actions, h.actions, heads);
+      add_head_actions<kActions>(lc.actions, h.actions, heads);
       for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] = h.energy[c] * heads;
       // Idle QK units of tiles with fewer heads than the busiest are not counted: they are
       // clock-gated at the end of a layer.
@@ -436,12 +517,12 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
       std::vector<double> tile_cycles(tiles, 0.0), tile_front(tiles, 0.0), tile_back(tiles, 0.0),
           tile_stall(tiles, 0.0);
       for (int hd = 0; hd < heads; ++hd) {
-        const HeadResult h = evaluate_head(spec, k, cal_, layer, layer.heads[hd]);
+        const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads[hd]);
         tile_cycles[hd % tiles] += h.compute_cycles;
         tile_front[hd % tiles] += h.front;
         tile_back[hd % tiles] += h.back;
         tile_stall[hd % tiles] += h.stall;
-        lc.actions += h.actions;
+        add_head_actions<kActions>(lc.actions, h.actions, 1);
         for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] += h.energy[c];
       }
       const auto it = std::max_element(tile_cycles.begin(), tile_cycles.end());
@@ -467,10 +548,26 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
     }
     lc.latency_s = lc.cycles / k.clock_hz;
     lc.energy_pj[static_cast<int>(Component::kLeakage)] = k.leakage_w * lc.latency_s * 1e12;
-    if (layer.repeat != 1) lc *= layer.repeat;
-    total += lc;
+    if (layer.repeat != 1) {
+      lc.scale_time_energy(layer.repeat);
+      if constexpr (kActions) lc.actions *= layer.repeat;
+    }
+    total.add_time_energy(lc);
+    if constexpr (kActions) total.actions += lc.actions;
   }
   return total;
+}
+
+}  // namespace
+
+Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
+                                const TaskProfile& task, bool onchip_only) const {
+  return evaluate_task<true>(spec, k, cal_, task, onchip_only);
+}
+
+Cost LeopardCostModel::evaluate_without_actions(const ArchSpec& spec, const DesignConstants& k,
+                                                const TaskProfile& task, bool onchip_only) const {
+  return evaluate_task<false>(spec, k, cal_, task, onchip_only);
 }
 
 TaskCost summarise(const std::string& model, const std::string& task, const Cost& cost,

@@ -31,9 +31,12 @@ struct SuiteEvaluator::Impl {
     int votes[3] = {0, 0, 0};
     const double n = static_cast<double>(profiles.size());
     for (std::size_t i = 0; i < profiles.size(); ++i) {
-      const Cost c = model.evaluate(spec, k, profiles[i], options.onchip_only);
-      // Hot path: each energy sum once (energy_onchip_pj() is total - dram), the per-task logs
-      // of the geometric means only when asked, and no TaskCost (strings) unless details are.
+      // Hot path: no action counts (SuiteCost reads none), each energy sum once
+      // (energy_onchip_pj() is total - dram), the per-task logs of the geometric means only when
+      // asked, and no TaskCost (strings) unless details are.
+      const Cost c = detail != nullptr ? model.evaluate(spec, k, profiles[i], options.onchip_only)
+                                       : model.evaluate_without_actions(spec, k, profiles[i],
+                                                                        options.onchip_only);
       const double total_pj = c.energy_pj_total();
       const double onchip_pj = total_pj - c.energy_dram_pj();
       const double e_pj = options.onchip_only ? onchip_pj : total_pj;
