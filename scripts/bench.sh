@@ -35,40 +35,55 @@ if [[ "${BENCH_SKIP_SWEEP:-0}" == 1 ]]; then exit 0; fi
 # 2 and 5: the million-design grid sweep end to end with /usr/bin/time -v, then the queries.
 DB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/leopard-bench.XXXXXX")
 trap 'rm -rf "$DB_DIR"' EXIT
-sweep_case() {  # name threads extra-args...
+one_sweep() {  # name threads extra-args... -> appends to secs_NAME, rss_NAME, size_NAME, rate_NAME
   local name=$1 threads=$2
   shift 2
-  local secs=() rss=() size=() rate=()
-  for ((r = 0; r < SWEEP_RUNS; ++r)); do
-    rm -f "$DB_DIR/$name.db"*
-    /usr/bin/time -v "$BIN" sweep --space dse/spaces/wide.yaml --suite paper --strategy grid \
-      --db "$DB_DIR/$name.db" --threads "$threads" --format json "$@" \
-      >"$OUT/sweep-$name.json" 2>"$OUT/sweep-$name.time"
-    secs+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; ++i) s = s * 60 + t[i]; print s}' "$OUT/sweep-$name.time")")
-    rss+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/sweep-$name.time")")
-    size+=("$(du -cb "$DB_DIR/$name.db"* | tail -1 | cut -f1)")
-    rate+=("$(sed -E 's/.*"designs_per_s":([0-9.e+]+).*/\1/' "$OUT/sweep-$name.json")")
-  done
+  rm -f "$DB_DIR/$name.db"*
+  /usr/bin/time -v "$BIN" sweep --space dse/spaces/wide.yaml --suite paper --strategy grid \
+    --db "$DB_DIR/$name.db" --threads "$threads" --format json "$@" \
+    >"$OUT/sweep-$name.json" 2>"$OUT/sweep-$name.time"
+  local key=${name//-/_}
+  eval "secs_$key+=(\"$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; ++i) s = s * 60 + t[i]; print s}' "$OUT/sweep-$name.time")\")"
+  eval "rss_$key+=(\"$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/sweep-$name.time")\")"
+  eval "size_$key+=(\"$(du -cb "$DB_DIR/$name.db"* | tail -1 | cut -f1)\")"
+  eval "rate_$key+=(\"$(sed -E 's/.*"designs_per_s":([0-9.e+]+).*/\1/' "$OUT/sweep-$name.json")\")"
   [[ $name == default-2t ]] || rm -f "$DB_DIR/$name.db"*
-  local designs
+}
+report_sweep() {  # name threads
+  local name=$1 threads=$2 key=${1//-/_} designs s
+  local -n secs=secs_$key rss=rss_$key size=size_$key rate=rate_$key
   designs=$(sed -E 's/.*"designs":([0-9]+).*"invalid":([0-9]+).*/\1 + \2/' "$OUT/sweep-$name.json" | bc)
-  local s
   s=$(printf '%s\n' "${secs[@]}" | median)
-  printf '%-28s threads=%s designs=%s wall_s=%s wall_designs/s=%.0f sweep_designs/s=%.0f peak_rss_MiB=%.0f db_MiB=%.1f load=%s\n' \
-    "$name" "$threads" "$designs" "$s" "$(echo "$designs / $s" | bc -l)" \
+  printf '%-28s threads=%s designs=%s wall_s=%s (runs: %s) wall_designs/s=%.0f sweep_designs/s=%.0f peak_rss_MiB=%.0f db_MiB=%.1f load=%s\n' \
+    "$name" "$threads" "$designs" "$s" "${secs[*]}" "$(echo "$designs / $s" | bc -l)" \
     "$(printf '%s\n' "${rate[@]}" | median)" \
     "$(echo "$(printf '%s\n' "${rss[@]}" | median) / 1024" | bc -l)" \
     "$(echo "$(printf '%s\n' "${size[@]}" | median) / 1048576" | bc -l)" \
     "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT/sweep.txt"
 }
+sweep_case() {  # name threads extra-args...: SWEEP_RUNS runs in a row
+  for ((r = 0; r < SWEEP_RUNS; ++r)); do one_sweep "$@"; done
+  report_sweep "$1" "$2"
+}
 : >"$OUT/sweep.txt"
 echo "== sweep end to end (median of $SWEEP_RUNS)"
-sweep_case default-1t 1
 sweep_case task-metrics-none-2t 2 --task-metrics none
 sweep_case store-pareto-2t 2 --store pareto --task-metrics none
 # Peak RSS must not grow with the number of designs: a quarter of the grid for comparison.
 sweep_case default-2t-quarter 2 --budget 250000
-sweep_case default-2t 2
+# 1 vs 2 threads, alternated run by run so that drifts of this shared machine's speed cancel in
+# the ratio (the default-2t database is kept for the queries below).
+ratios=()
+for ((r = 0; r < SWEEP_RUNS; ++r)); do
+  one_sweep default-1t 1
+  one_sweep default-2t 2
+  ratios+=("$(echo "${secs_default_1t[$r]} / ${secs_default_2t[$r]}" | bc -l)")
+done
+report_sweep default-1t 1
+report_sweep default-2t 2
+printf '2 threads vs 1: %.2fx (median of %s alternated pairs; pairs: %s)\n' \
+  "$(printf '%s\n' "${ratios[@]}" | median)" "$SWEEP_RUNS" \
+  "$(printf '%.2f ' "${ratios[@]}")" | tee -a "$OUT/sweep.txt"
 
 # 5: queries on the million-design database left by the last default-2t run.
 QDB=$DB_DIR/default-2t.db
