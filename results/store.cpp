@@ -276,19 +276,29 @@ void Store::insert_designs(std::int64_t run_id, const std::vector<DesignRecord>&
 void Store::write_details(std::int64_t run_id, std::int64_t design_index,
                           const std::vector<TaskMetricsRecord>& tasks,
                           const std::vector<BreakdownRecord>& breakdown) {
+  write_details(run_id, {DesignDetails{design_index, tasks, breakdown}});
+}
+
+void Store::write_details(std::int64_t run_id, const std::vector<DesignDetails>& designs) {
   Transaction tx(db_);
   Statement find(db_, "SELECT design_id FROM designs WHERE run_id = ?1 AND design_index = ?2");
-  find.bind(1, run_id).bind(2, design_index);
-  if (!find.step()) {
-    throw InputError(path().string(), 0, "design",
-                     fmt::format("run {} has no design with index {}", run_id, design_index));
-  }
-  const std::int64_t design_id = find.column_int(0);
   Statement del_tasks(db_, "DELETE FROM task_metrics WHERE design_id = ?1");
-  del_tasks.bind(1, design_id).run();
   Statement del_breakdown(db_, "DELETE FROM breakdown WHERE design_id = ?1");
-  del_breakdown.bind(1, design_id).run();
-  DesignInserter(db_).write_details(design_id, tasks, breakdown);
+  DesignInserter inserter(db_);
+  for (const DesignDetails& d : designs) {
+    find.reset();
+    find.bind(1, run_id).bind(2, d.design_index);
+    if (!find.step()) {
+      throw InputError(path().string(), 0, "design",
+                       fmt::format("run {} has no design with index {}", run_id, d.design_index));
+    }
+    const std::int64_t design_id = find.column_int(0);
+    del_tasks.reset();
+    del_tasks.bind(1, design_id).run();
+    del_breakdown.reset();
+    del_breakdown.bind(1, design_id).run();
+    inserter.write_details(design_id, d.tasks, d.breakdown);
+  }
   tx.commit();
 }
 

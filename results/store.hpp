@@ -98,6 +98,14 @@ class Store {
   void write_details(std::int64_t run_id, std::int64_t design_index,
                      const std::vector<TaskMetricsRecord>& tasks,
                      const std::vector<BreakdownRecord>& breakdown);
+  // The same for many designs in one transaction with the statements prepared once (a sweep's
+  // Pareto designs). Nothing is written if any design is missing.
+  struct DesignDetails {
+    std::int64_t design_index = 0;
+    std::vector<TaskMetricsRecord> tasks;
+    std::vector<BreakdownRecord> breakdown;
+  };
+  void write_details(std::int64_t run_id, const std::vector<DesignDetails>& designs);
   std::vector<std::int64_t> stored_indices(std::int64_t run_id);
   std::int64_t design_count(std::int64_t run_id);
   // design_hash -> stored evaluation, for every design of the run.

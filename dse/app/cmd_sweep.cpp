@@ -228,12 +228,12 @@ void run_sweep_command(const SweepArgs& a) {
   }
   writer.close();
   if (a.task_metrics == "pareto") {
-    std::vector<results::TaskMetricsRecord> tasks;
-    std::vector<results::BreakdownRecord> breakdown;
-    for (auto id : front) {
-      evaluator.details(id, tasks, breakdown);
-      store.write_details(state.run_id, id, tasks, breakdown);
+    std::vector<results::Store::DesignDetails> details(front.size());
+    for (std::size_t i = 0; i < front.size(); ++i) {
+      details[i].design_index = front[i];
+      evaluator.details(front[i], details[i].tasks, details[i].breakdown);
     }
+    store.write_details(state.run_id, details);  // one transaction
   }
   store.set_pareto(state.run_id, front);
   const auto status =
