@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "results/store.hpp"
+#include "results/json_text.hpp"
 #include "workloads/core/error.hpp"
 #include "workloads/core/paths.hpp"
 #include "workloads/core/table.hpp"

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "results/store.hpp"
+#include "results/json_text.hpp"
 #include "workloads/core/error.hpp"
 
 namespace leopard::dse {

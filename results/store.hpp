@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "results/json_text.hpp"
 #include "results/records.hpp"
 #include "results/sqlite.hpp"
 
@@ -124,11 +125,6 @@ class Store {
   Db db_;
 };
 
-// Parameters as a JSON object in axis order; values that parse as numbers are stored as numbers.
-std::string params_json(const std::vector<std::pair<std::string, std::string>>& params);
-// A JSON array of doubles at full precision; +-inf as +-1e999 (read back as +-inf), NaN as null.
-std::string doubles_json(const std::vector<double>& values);
-std::vector<double> parse_doubles_json(const std::string& text);
 std::string strings_json(const std::vector<std::string>& values);
 std::vector<std::string> parse_strings_json(const std::string& text);
 // A random RFC 4122 version 4 uuid.

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "results/store.hpp"
+#include "results/json_text.hpp"
 #include "workloads/core/error.hpp"
 
 using leopard::InputError;
