@@ -79,6 +79,16 @@ void StoreWriter::push_inline(DesignRecord&& record) {
   }
 }
 
+void StoreWriter::commit_inline_or_fail() {
+  try {
+    commit_inline();
+  } catch (...) {
+    error_ = std::current_exception();
+    inline_tx_.reset();  // rolls the open batch back
+    throw;
+  }
+}
+
 void StoreWriter::commit_inline() {
   if (!inline_tx_) return;
   inline_tx_->commit();
@@ -93,13 +103,7 @@ void StoreWriter::flush() {
   if (!options_.background) {
     std::lock_guard lock(mutex_);
     rethrow_locked();
-    try {
-      commit_inline();
-    } catch (...) {
-      error_ = std::current_exception();
-      inline_tx_.reset();
-      throw;
-    }
+    commit_inline_or_fail();
     return;
   }
   std::unique_lock lock(mutex_);
@@ -122,15 +126,8 @@ void StoreWriter::close() {
     closed_ = true;
     if (!options_.background) {
       thread_done_ = true;
-      if (!error_) {
-        try {
-          commit_inline();
-        } catch (...) {
-          error_ = std::current_exception();
-        }
-      }
-      inline_tx_.reset();
       rethrow_locked();
+      commit_inline_or_fail();
       return;
     }
   }

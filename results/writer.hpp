@@ -66,6 +66,8 @@ class StoreWriter {
   void rethrow_locked();
   void push_inline(DesignRecord&& record);
   void commit_inline();
+  // commit_inline(); on failure records the error and rolls the open batch back, then rethrows.
+  void commit_inline_or_fail();
 
   Store& store_;
   std::int64_t run_id_;

@@ -30,4 +30,12 @@ inline CommandResult run_command(const std::string& command_line) {
   return r;
 }
 
+// Runs a command with stderr discarded; appends its stdout to `out` when given. Returns the exit
+// code.
+inline int run_quiet(const std::string& command_line, std::string* out = nullptr) {
+  const CommandResult r = run_command(command_line + " 2>/dev/null");
+  if (out != nullptr) *out += r.out;
+  return r.code;
+}
+
 }  // namespace leopard::test

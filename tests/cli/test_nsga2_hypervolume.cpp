@@ -18,11 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int run(const std::string& cmd, std::string* out = nullptr) {
-  const auto r = leopard::test::run_command(cmd + " 2>/dev/null");
-  if (out != nullptr) *out += r.out;
-  return r.code;
-}
+using leopard::test::run_quiet;
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> f;
@@ -35,8 +31,9 @@ std::vector<std::string> split(const std::string& line) {
 // (latency_s, energy_j, area_mm2) of the run's Pareto designs, via `query pareto --format csv`.
 std::vector<std::vector<double>> front(const fs::path& db) {
   std::string csv;
-  REQUIRE(run(std::string(LEOPARD_BINARY) + " query --db " + db.string() + " pareto --format csv",
-              &csv) == 0);
+  REQUIRE(
+      run_quiet(std::string(LEOPARD_BINARY) + " query --db " + db.string() + " pareto --format csv",
+                &csv) == 0);
   std::stringstream in(csv);
   std::string line;
   std::getline(in, line);
@@ -68,9 +65,9 @@ TEST_CASE("sweep: nsga2 with 10% of the paper space reaches >= 95% of the grid's
   const std::string space = std::string(LEOPARD_SOURCE_DIR) + "/dse/spaces/paper.yaml";
   const std::string base = std::string(LEOPARD_BINARY) + " sweep --space " + space +
                            " --suite paper --format json --threads 2 --db ";
-  REQUIRE(run(base + (dir / "grid.db").string() + " --strategy grid", nullptr) == 0);
-  REQUIRE(run(base + (dir / "nsga2.db").string() + " --strategy nsga2 --budget 389 --seed 1",
-              nullptr) == 0);
+  REQUIRE(run_quiet(base + (dir / "grid.db").string() + " --strategy grid", nullptr) == 0);
+  REQUIRE(run_quiet(base + (dir / "nsga2.db").string() + " --strategy nsga2 --budget 389 --seed 1",
+                    nullptr) == 0);
   const auto grid = front(dir / "grid.db");
   const auto nsga2 = front(dir / "nsga2.db");
   REQUIRE(grid.size() > 10);

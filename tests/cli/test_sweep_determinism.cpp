@@ -17,11 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int run(const std::string& cmd, std::string* out = nullptr) {
-  const auto r = leopard::test::run_command(cmd + " 2>/dev/null");
-  if (out != nullptr) *out += r.out;
-  return r.code;
-}
+using leopard::test::run_quiet;
 
 std::string slurp(const fs::path& file) {
   std::ifstream in(file);
@@ -49,11 +45,12 @@ TEST_CASE("sweep: same seed gives identical tables at 1 and 2 threads for every 
                         db.string();
       if (strategy != "grid") cmd += " --budget 300";
       INFO(cmd);
-      REQUIRE(run(cmd) == 0);
-      REQUIRE(run(bin + " export --db " + db.string() + " --format csv -o " + csv.string()) == 0);
+      REQUIRE(run_quiet(cmd) == 0);
+      REQUIRE(run_quiet(bin + " export --db " + db.string() + " --format csv -o " + csv.string()) ==
+              0);
       exports[threads - 1] = slurp(csv);
-      REQUIRE(run(bin + " query --db " + db.string() + " pareto --format csv",
-                  &fronts[threads - 1]) == 0);
+      REQUIRE(run_quiet(bin + " query --db " + db.string() + " pareto --format csv",
+                        &fronts[threads - 1]) == 0);
     }
     INFO(strategy);
     CHECK(!exports[0].empty());
