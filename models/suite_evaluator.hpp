@@ -31,6 +31,15 @@ struct SuiteCost {
   double speedup_geomean = 0;  // vs the baseline on the same suite
   double energy_reduction_geomean = 0;
   Bottleneck bottleneck = Bottleneck::kFrontEnd;  // most common over tasks
+  // Physical feasibility of the design itself (independent of any space's constraints): the clock
+  // must not exceed f_max at the supply used, and every buffer bank must be accessible within a
+  // cycle. Infeasible designs are still priced. `infeasible_reason` is empty when feasible, else
+  // e.g. "clock 1000 MHz > f_max 800 MHz at 1.00 V, 65 nm".
+  bool physically_feasible = true;
+  std::string infeasible_reason;
+  double vdd = 0;             // supply used (V): tech.vdd, or the one `tech.vdd: auto` picked
+  double fmax_mhz = 0;        // f_max at that supply and node
+  double fmax_violation = 0;  // max(0, clock / f_max - 1) (NSGA-II's violation magnitude)
 };
 
 class SuiteEvaluator {

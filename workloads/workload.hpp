@@ -17,6 +17,14 @@ struct AttentionLayer {
   std::int64_t q_len = 0;  // query rows
   std::int64_t k_len = 0;  // keys per row (before causal masking)
   bool causal = false;
+  // Grouped-query attention: K/V heads of the layer (heads / kv_heads query heads share one K/V
+  // head, PyTorch's repeat_interleave order: query head h uses K/V head h / (heads / kv_heads)).
+  // 0 means kv_heads == heads (multi-head attention).
+  int kv_heads = 0;
+  // Sliding-window attention: a query sees at most this many keys (itself included); 0 = none.
+  std::int64_t window = 0;
+
+  int kv_heads_or_heads() const { return kv_heads > 0 ? kv_heads : heads; }
 
   // Scores computed per head: q_len * k_len, or the lower triangle (with diagonal) when causal
   // (for q_len == k_len: S (S + 1) / 2).
@@ -46,10 +54,18 @@ struct LayerWorkload {
   std::vector<TerminationStats> heads;
 };
 
+// Prefill: the prompt's seq_len tokens at once (q_len = k_len = seq_len). Decode: one query row per
+// sequence and step against a KV cache (q_len = 1, k_len = context at the first generated token).
+enum class Phase { kPrefill, kDecode };
+
 struct TaskWorkload {
   std::string model;  // zoo name
   std::string task;
-  std::int64_t seq_len = 0;
+  std::int64_t seq_len = 0;  // prefill: prompt tokens; decode: context (== the statistics' seq_len)
+  Phase phase = Phase::kPrefill;
+  std::int64_t context = 0;  // decode: keys the first generated token attends to (cache + itself)
+  int generate = 1;          // decode: tokens generated; k_len runs from context to context+generate-1
+  int batch = 1;             // decode: sequences decoded together, each with its own KV cache
   std::vector<LayerWorkload> layers;
   // Optional per-sample workloads (same shapes) when the statistics carry a sample column; empty
   // otherwise. `layers` then holds the pooled statistics over all samples.
