@@ -23,6 +23,7 @@ struct ModelSpec {
   int layers = 0;               // transformer blocks (MemN2N: hops)
   int hidden = 0;               // model width (MemN2N: embedding size)
   int heads = 0;                // attention heads per layer (MemN2N: 1)
+  int kv_heads = 0;             // K/V heads (grouped-query attention); 0 = heads
   int head_dim = 0;             // hidden / heads unless given
   int ffn = 0;                  // FFN inner size (0 for MemN2N)
   int embedding = 0;            // ALBERT factorised embedding size (0 = hidden)
