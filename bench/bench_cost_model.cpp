@@ -1,5 +1,4 @@
-// Issue 9, items 1 and 6: the cost model on one layer, one task and the whole paper suite, and the
-// plain reference model beside it (checked equal to the engine before anything is timed).
+// The cost model on one layer, one task and the whole paper suite.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -8,7 +7,6 @@
 #include <string>
 
 #include "bench/bench_common.hpp"
-#include "bench/reference_model.hpp"
 #include "models/cost_model.hpp"
 #include "models/suite_evaluator.hpp"
 
@@ -21,13 +19,12 @@ struct CostFixture {
   const Fixture& f = fixture();
   models::EvalOptions opt;
   models::SuiteEvaluator engine{f.suite, f.baseline, f.cal, opt};
-  ReferenceSuiteModel reference{f.suite, f.baseline, f.cal, opt};
   models::LeopardCostModel model{f.cal};
   std::vector<models::DesignConstants> constants;
   models::TaskProfile task;   // bert-base / CoLA (12 layers, S = 512)
   models::TaskProfile layer;  // its first layer alone
   std::size_t task_index = 0;
-  double layers = 0, heads = 0;  // per suite evaluation, as the reference walks them
+  double layers = 0, heads = 0;  // per suite evaluation
 
   CostFixture() {
     for (const auto& d : f.designs) constants.push_back(models::derive_constants(d, f.cal));
@@ -41,26 +38,6 @@ struct CostFixture {
     layer = task;
     layer.layers.resize(1);
     layer.layers[0].repeat = 1;
-    // LEOPARD_BENCH_NO_CHECK=1 skips the check (only for profiling under valgrind).
-    const char* skip = std::getenv("LEOPARD_BENCH_NO_CHECK");
-    if (skip == nullptr || std::string(skip) != "1") check();
-  }
-
-  // The engine and the plain reference must agree on every design (and on the options' variants).
-  void check() const {
-    std::vector<models::ArchSpec> specs = f.designs;
-    for (const char* p : {"baseline", "leopard-ae", "leopard-hp"}) specs.push_back(models::load_arch(p));
-    for (bool onchip : {false, true}) {
-      models::EvalOptions o;
-      o.onchip_only = onchip;
-      const models::SuiteEvaluator e(f.suite, f.baseline, f.cal, o);
-      const ReferenceSuiteModel r(f.suite, f.baseline, f.cal, o);
-      double worst = 0;
-      for (const auto& s : specs) worst = std::max(worst, max_rel_diff(e.evaluate(s), r.evaluate(s)));
-      std::fprintf(stderr, "reference check (onchip_only=%d, %zu designs): max relative difference %.3g\n",
-                   onchip ? 1 : 0, specs.size(), worst);
-      if (!(worst <= kTolerance)) die("the reference model and the engine disagree");
-    }
   }
 };
 
@@ -125,36 +102,12 @@ void BM_SuiteDetailed(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_ReferenceTask(benchmark::State& state) {
-  const auto& x = cf();
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(x.reference.evaluate_task(x.f.designs[i], x.f.suite.tasks[x.task_index]));
-    i = (i + 1) % x.f.designs.size();
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
-void BM_ReferenceSuite(benchmark::State& state) {
-  const auto& x = cf();
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(x.reference.evaluate(x.f.designs[i]));
-    i = (i + 1) % x.f.designs.size();
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.counters["layer_evals/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * x.layers, benchmark::Counter::kIsRate);
-}
-
 BENCHMARK(BM_DeriveConstants);
 BENCHMARK(BM_Layer);
 BENCHMARK(BM_Task);
 BENCHMARK(BM_Suite);
 BENCHMARK(BM_Suite)->Threads(2)->UseRealTime();
 BENCHMARK(BM_SuiteDetailed);
-BENCHMARK(BM_ReferenceTask);
-BENCHMARK(BM_ReferenceSuite);
 
 }  // namespace
 }  // namespace leopard::bench
@@ -162,8 +115,10 @@ BENCHMARK(BM_ReferenceSuite);
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  const auto& x = leopard::bench::cf();  // loads the suite and runs the reference check first
-  std::fprintf(stderr, "paper suite: %zu tasks, %.0f layers, %.0f heads; bert-base/CoLA: %zu distinct layer profiles\n",
+  const auto& x = leopard::bench::cf();  // loads the suite
+  std::fprintf(stderr,
+               "paper suite: %zu tasks, %.0f layers, %.0f heads; bert-base/CoLA: %zu distinct "
+               "layer profiles\n",
                x.f.suite.tasks.size(), x.layers, x.heads, x.task.layers.size());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

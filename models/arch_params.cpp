@@ -31,6 +31,21 @@ ParamInfo num(std::string key, std::string type, std::string unit, std::string d
   return p;
 }
 
+// A numeric key that also takes `auto` (stored as 0, read back as "auto").
+ParamInfo with_auto(ParamInfo p) {
+  p.allows_auto = true;
+  auto get = p.get;
+  auto set = p.set;
+  p.get = [get](const ArchSpec& s) {
+    const ParamValue v = get(s);
+    return std::get<double>(v) == 0 ? ParamValue(std::string("auto")) : v;
+  };
+  p.set = [set](ArchSpec& s, const ParamValue& v) {
+    set(s, std::holds_alternative<std::string>(v) ? ParamValue(0.0) : v);
+  };
+  return p;
+}
+
 ParamInfo flag(std::string key, std::string doc, std::function<bool&(ArchSpec&)> ref) {
   ParamInfo p;
   p.key = std::move(key);
@@ -57,7 +72,21 @@ std::vector<ParamInfo> make_params() {
   ps.push_back(LEOPARD_FLOAT("clock_mhz", "MHz", "clock frequency", 1, 10000, clock_mhz));
   ps.push_back(LEOPARD_FLOAT("tech.node_nm", "nm", "technology node (7..130, Stillmaker-Baas)", 7,
                              130, tech.node_nm));
-  ps.push_back(LEOPARD_FLOAT("tech.vdd", "V", "supply voltage", 0.4, 1.5, tech.vdd));
+  ps.push_back(with_auto(LEOPARD_FLOAT("tech.vdd", "V",
+                                       "supply voltage; auto: the lowest (10 mV steps, within the "
+                                       "node's range) that meets the clock",
+                                       0.3, 1.5, tech.vdd)));
+  ps.push_back(with_auto(LEOPARD_FLOAT("tech.vt", "V",
+                                       "threshold voltage (alpha-power law); auto: the node's "
+                                       "(65 nm: 0.35, assumed)",
+                                       0.05, 1.0, tech.vt)));
+  ps.push_back(with_auto(LEOPARD_FLOAT(
+      "tech.alpha", "", "alpha-power-law index; auto: the node's (65 nm: 1.3, assumed)", 1.0, 2.0,
+      tech.alpha)));
+  ps.push_back(with_auto(LEOPARD_FLOAT("tech.fmax_mhz", "MHz",
+                                       "sign-off clock at the node's nominal supply; auto: 800 MHz "
+                                       "at 65 nm (the paper's), scaled by the node's delay",
+                                       1, 100000, tech.fmax_mhz)));
   ps.push_back(LEOPARD_INT("qk.dpus", "", "QK dot-product units per tile", 1, 1024, qk.dpus));
   ps.push_back(LEOPARD_INT("qk.lanes", "", "lanes (q elements) per QK unit", 1, 4096, qk.lanes));
   ps.push_back(LEOPARD_INT("qk.bits", "bit", "Q/K width, sign-magnitude", 2, 32, qk.bits));
@@ -76,6 +105,11 @@ std::vector<ParamInfo> make_params() {
                              buffers.value_kib));
   ps.push_back(LEOPARD_INT("buffers.port_bits", "bit", "port width of each buffer bank", 8, 4096,
                            buffers.port_bits));
+  ps.push_back(with_auto(LEOPARD_INT(
+      "buffers.key_banks", "",
+      "Key-buffer banks per tile (each port_bits wide); auto: the fewest that feed dpus x lanes x "
+      "bits_per_cycle bits per cycle",
+      1, 4096, buffers.key_banks)));
   ps.push_back(LEOPARD_INT("fifo.depth", "", "score/index FIFO entries", 1, 1 << 20, fifo.depth));
   {
     ParamInfo p;
@@ -154,9 +188,13 @@ ParamValue parse_param(const ParamInfo& info, const std::string& text, const std
     }
     return t;
   }
+  if (info.allows_auto && t == "auto") return std::string("auto");
   const auto v = parse_double(t);
   if (!v || !std::isfinite(*v)) {
-    throw InputError(file, line, info.key, "expected a number, got '" + t + "'");
+    throw InputError(
+        file, line, info.key,
+        std::string(info.allows_auto ? "expected a number or auto" : "expected a number") +
+            ", got '" + t + "'");
   }
   if (info.type == "int" && std::floor(*v) != *v) {
     throw InputError(file, line, info.key, "expected an integer, got '" + t + "'");

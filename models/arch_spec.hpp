@@ -16,7 +16,11 @@ struct ArchSpec {
   double clock_mhz = 800;  // paper: 800 MHz
   struct Tech {
     double node_nm = 65;  // paper: TSMC 65 nm GP
-    double vdd = 1.0;     // 65 nm GP nominal supply (assumed; paper silent)
+    double vdd = 1.0;     // 65 nm GP nominal supply (assumed; paper silent); 0 = auto
+    double vt = 0;        // threshold voltage (V); 0 = auto: the node's (models/tech.cpp)
+    double alpha = 0;     // alpha-power-law index; 0 = auto: the node's
+    double fmax_mhz =
+        0;  // sign-off clock at the node's nominal supply; 0 = auto (800 MHz at 65 nm)
   } tech;
   struct Qk {
     int dpus = 6;                   // QK-DPUs per tile (AE 6, HP 8)
@@ -34,6 +38,7 @@ struct ArchSpec {
     double key_kib = 48;    // Key buffer per tile (paper: 48 KB)
     double value_kib = 64;  // Value buffer per tile (paper: 64 KB)
     int port_bits = 128;    // port width per bank (paper: 128)
+    int key_banks = 0;      // Key-buffer banks per tile; 0 = auto: enough to feed the units
   } buffers;
   struct Fifo {
     int depth = 512;  // score/index FIFO entries (paper: 24-bit x 512)
@@ -54,7 +59,8 @@ struct ParamInfo {
   std::string type;  // "int", "float", "bool", "enum"
   std::string unit;  // "", "MHz", "KiB", ...
   std::string doc;
-  double min = 0;  // numeric bounds (inclusive)
+  bool allows_auto = false;  // numeric keys: the value `auto` is accepted (stored as 0)
+  double min = 0;            // numeric bounds (inclusive)
   double max = 0;
   std::vector<std::string> choices;  // enum values
   std::function<ParamValue(const ArchSpec&)> get;

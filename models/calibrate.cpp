@@ -84,7 +84,7 @@ const std::vector<std::pair<std::string, Param>>& fit_params() {
   static const std::vector<std::pair<std::string, Param>> ps = {
       {"termination_bit_offset", {&C::termination_bit_offset, -2.0, 5.0, 0.05}},
       {"synthesis_skew", {&C::synthesis_skew, 0.0, 8.0, 0.1}},
-      {"backend_sparse_cycles", {&C::backend_sparse_cycles, 0.0, 4.0, 0.02}},
+      {"backend_readdress_cycles", {&C::backend_readdress_cycles, 0.0, 8.0, 0.02}},
       {"frontend_sync_factor", {&C::frontend_sync_factor, 0.0, 1.0, 0.02}},
       {"qk_lane_overhead_bits", {&C::qk_lane_overhead_bits, 0.0, 48.0, 0.5}},
       {"logic_leakage_mw_per_mm2", {&C::logic_leakage_mw_per_mm2, 0.0, 400.0, 2.0}},

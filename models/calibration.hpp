@@ -12,10 +12,11 @@ namespace leopard::models {
 
 struct Calibration {
   // --- performance ---
-  // Slow-down of V-row reads gathered by surviving index vs streamed rows: a surviving score's V
-  // row takes (1 + this) x its streaming time (d x v.bits / value-bank bandwidth), at least the MAC
-  // pass. leopard.md section 5: about 2.4 baseline cycles per surviving score at d = 64.
-  double backend_sparse_cycles = 1.4;
+  // Cycles to re-address the value banks for a surviving score whose V row does not directly
+  // follow the previous survivor's (the V-PU re-addresses or streams through the pruned rows,
+  // whichever is cheaper; docs/cost-model.md, "Back end"). Calibrated: the paper's back-end-bound
+  // tasks spend about 2.4 baseline cycles per survivor at d = 64, pruning 64-93%.
+  double backend_readdress_cycles = 1.8;
   // QK-PU cycles per query row outside the dot products. 0: the next q is loaded while the
   // current row computes (the calibration data shows HP/AE = 8/6 exactly on front-end-bound tasks).
   double frontend_row_cycles = 0.0;

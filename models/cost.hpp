@@ -81,8 +81,14 @@ struct TaskCost {
   double vpu_utilization = 0;   // V-PU busy cycles / compute cycles
   double dram_utilization = 0;  // DRAM cycles / total cycles
   double op_intensity = 0;      // dense attention ops per DRAM byte
-  double attainable_gops = 0;   // min(peak, intensity x bandwidth)
-  double achieved_gops = 0;     // dense ops / latency
+  // Roofline in dense-equivalent ops/s (a pruning design's roofs may exceed the dense peak): the
+  // rate each part alone would sustain on this task (dense ops / its busy time on the critical
+  // path); DRAM: bandwidth x operational intensity (0 with onchip_only: no roof).
+  double roof_front_gops = 0;
+  double roof_back_gops = 0;
+  double roof_dram_gops = 0;
+  double attainable_gops = 0;  // the lowest roof; `bottleneck` names it
+  double achieved_gops = 0;    // dense ops / latency (<= attainable_gops)
 };
 
 }  // namespace leopard::models

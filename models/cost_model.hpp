@@ -58,6 +58,14 @@ struct DesignConstants {
   double area_mm2 = 0;
   std::array<double, 6> area_split{};  // qk, key buffer, value buffer, x V, softmax, other
   int value_banks = 1;
+  int key_banks = 1;              // buffers.key_banks, or one per QK unit (auto)
+  double key_bits_per_cycle = 0;  // key_banks x port_bits: what the Key buffer delivers per cycle
+  // Operating point (models/tech.hpp): the supply used, f_max there, and why the design is
+  // physically infeasible ("" when it is not). Infeasible designs are priced all the same.
+  double vdd = 0;
+  double fmax_mhz = 0;
+  double fmax_violation = 0;
+  std::string infeasible_reason;
 };
 DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal);
 
@@ -94,10 +102,12 @@ double expected_max_std_normal(int n);
 // E[max(X, Y)] of independent normals (Clark 1961).
 double expected_max_normals(double mean_x, double sd_x, double mean_y, double sd_y);
 
-// What limits a task: DRAM when its transfers outlast the compute (never with `onchip_only`),
-// else the busier pipeline half. summarise() uses it; the suite's hot path calls it directly.
+// What limits a task: the part with the most busy cycles on the critical path, i.e. the lowest of
+// the three roofs of summarise() (DRAM never with `onchip_only`). The suite's hot path calls it.
 inline Bottleneck bottleneck_of(const Cost& cost, bool onchip_only) {
-  if (!onchip_only && cost.dram_cycles > cost.compute_cycles) return Bottleneck::kDram;
+  const double compute =
+      cost.back_cycles > cost.front_cycles ? cost.back_cycles : cost.front_cycles;
+  if (!onchip_only && cost.dram_cycles > compute) return Bottleneck::kDram;
   return cost.back_cycles > cost.front_cycles ? Bottleneck::kBackEnd : Bottleneck::kFrontEnd;
 }
 

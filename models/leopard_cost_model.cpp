@@ -1,6 +1,8 @@
 // LeOPArd cost model (leopard.md sections 2-5, design.md section 4): bit-serial QK front end with
 // early termination, V-PU back end on surviving scores, pipelined one row ahead, heads over tiles,
 // chunking when a head does not fit the buffers, DRAM traffic against bandwidth.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -183,24 +185,57 @@ std::string area_component_name(int i) {
 
 DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
   DesignConstants k;
-  const double e_scale = energy_scale_from_65(spec.tech.node_nm, spec.tech.vdd);
   const double a_scale = area_scale_from_65(spec.tech.node_nm);
   k.clock_hz = spec.clock_mhz * 1e6;
+  // Key buffer: key_banks banks of port_bits (paper: 6 x 8 KB for 6 units, 8 x 6 KB for 8); auto:
+  // the fewest banks that feed every unit's lanes x B bits per cycle (6, 8 and 6 for the paper's
+  // AE, HP and baseline). Value buffer: enough banks of port_bits to feed the MAC array one V row
+  // per cycle (paper: 8 x 8 KB, 128-bit ports).
+  k.key_banks = spec.buffers.key_banks > 0
+                    ? spec.buffers.key_banks
+                    : std::max(1, (spec.qk.dpus * spec.qk.lanes * spec.qk.bits_per_cycle +
+                                   spec.buffers.port_bits - 1) /
+                                      spec.buffers.port_bits);
+  k.key_bits_per_cycle = static_cast<double>(k.key_banks) * spec.buffers.port_bits;
+  k.value_banks = std::max(
+      1, (spec.v.macs * spec.v.bits + spec.buffers.port_bits - 1) / spec.buffers.port_bits);
+  const auto& sram = SramTable::shipped();
+  const double key_bank_bytes = spec.buffers.key_kib * 1024.0 / k.key_banks;
+  const double value_bank_bytes = spec.buffers.value_kib * 1024.0 / k.value_banks;
+  const SramBank kb = sram.bank_65nm(key_bank_bytes, spec.buffers.port_bits);
+  const SramBank vb = sram.bank_65nm(value_bank_bytes, spec.buffers.port_bits);
+
+  // Operating point (docs/cost-model.md, "Clock and supply"): f_max from the alpha-power law, and
+  // every bank must be read within one cycle (CACTI access time, scaled to the node and supply;
+  // a slower bank makes the design infeasible rather than costing extra cycles).
+  const TechSettings ts{spec.tech.node_nm, spec.tech.vdd, spec.tech.vt, spec.tech.alpha,
+                        spec.tech.fmax_mhz};
+  const double cycle_ns = 1e3 / spec.clock_mhz;
+  const OperatingPoint op =
+      resolve_operating_point(ts, spec.clock_mhz, [&](double vdd) -> std::string {
+        const double scale = delay_scale_from_65(ts, vdd);
+        const auto slow = [&](const char* what, const SramBank& bank, double bytes) {
+          return fmt::format(
+              "{} bank access {:.2f} ns > cycle {:.2f} ns ({:g} KiB, {}-bit port) "
+              "at {:.2f} V",
+              what, bank.access_ns * scale, cycle_ns, bytes / 1024, spec.buffers.port_bits, vdd);
+        };
+        if (kb.access_ns * scale > cycle_ns) return slow("key", kb, key_bank_bytes);
+        if (vb.access_ns * scale > cycle_ns) return slow("value", vb, value_bank_bytes);
+        return {};
+      });
+  k.vdd = op.vdd;
+  k.fmax_mhz = op.fmax_mhz;
+  k.fmax_violation = op.fmax_violation;
+  k.infeasible_reason = op.infeasible_reason;
+  const double e_scale = energy_scale_from_65(spec.tech.node_nm, op.vdd);
+
   // QK datapath per lane per step: q-bits x B partial products plus a fixed per-lane overhead
   // (accumulate, margin, compare), references.md (Horowitz) and the calibrated overhead.
   k.qk_pj_per_lane_step = cal.qk_pj_per_lane_bit * cal.energy_scale_qk *
                           (spec.qk.bits * spec.qk.bits_per_cycle + cal.qk_lane_overhead_bits) *
                           e_scale;
   k.qk_idle_pj = cal.qk_idle_pj_per_unit_cycle * e_scale;
-  // Key buffer: one bank per QK unit (paper: 6 x 8 KB for 6 units); value buffer: enough banks
-  // of port_bits to feed the MAC array one V row per cycle (paper: 8 x 8 KB, 128-bit ports).
-  k.value_banks = std::max(
-      1, (spec.v.macs * spec.v.bits + spec.buffers.port_bits - 1) / spec.buffers.port_bits);
-  const auto& sram = SramTable::shipped();
-  const double key_bank_bytes = spec.buffers.key_kib * 1024.0 / spec.qk.dpus;
-  const double value_bank_bytes = spec.buffers.value_kib * 1024.0 / k.value_banks;
-  const SramBank kb = sram.bank_65nm(key_bank_bytes, spec.buffers.port_bits);
-  const SramBank vb = sram.bank_65nm(value_bank_bytes, spec.buffers.port_bits);
   k.kbuf_read_pj_per_bit =
       kb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_kbuf * e_scale;
   k.kbuf_write_pj_per_bit = kb.write_pj_per_bit * cal.sram_energy_factor * e_scale;
@@ -217,7 +252,7 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
       spec.qk.lanes * spec.qk.bits * spec.qk.bits_per_cycle * cal.qk_mm2_per_lane_bit +
       cal.qk_mm2_per_unit;
   const double qk = spec.qk.dpus * qk_unit + cal.qk_shared_mm2;
-  const double key_buf = spec.qk.dpus * kb.area_mm2 * cal.sram_area_factor;
+  const double key_buf = k.key_banks * kb.area_mm2 * cal.sram_area_factor;
   const double value_buf = k.value_banks * vb.area_mm2 * cal.sram_area_factor;
   const double v_logic = spec.v.macs * cal.mac_mm2 * mac_width_scale;
   const double softmax = cal.softmax_mm2;
@@ -229,10 +264,11 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
   }
   k.area_mm2 = tile;
   const double logic_mm2 = (qk + v_logic + softmax) * a_scale * spec.tiles;
-  const double sram_leak_mw = spec.qk.dpus * kb.leakage_mw + k.value_banks * vb.leakage_mw;
+  const double sram_leak_mw = k.key_banks * kb.leakage_mw + k.value_banks * vb.leakage_mw;
+  // Leakage scales with the node and supply like the dynamic energy (assumed; docs/cost-model.md).
   k.leakage_w = (logic_mm2 * cal.logic_leakage_mw_per_mm2 +
-                 sram_leak_mw * cal.sram_leakage_factor * spec.tiles * e_scale) *
-                1e-3;
+                 sram_leak_mw * cal.sram_leakage_factor * spec.tiles) *
+                e_scale * 1e-3;
   return k;
 }
 
@@ -365,7 +401,7 @@ struct HeadResult {
                                                        const DesignConstants& k,
                                                        const Calibration& cal,
                                                        const LayerProfile& layer,
-                                                       const HeadProfile& head) {
+                                                       const HeadProfile& head, bool onchip_only) {
   HeadResult r;
   const auto& shape = layer.shape;
   const double d = shape.head_dim;
@@ -397,9 +433,13 @@ struct HeadResult {
       p * (var_pruned + mu_pruned * mu_pruned) + (1 - p) * full_steps * full_steps;
   const double var_step = std::max(0.0, sq_step - mu_step * mu_step);
 
-  // Buffers: tokens of this head dim per chunk (design.md section 4).
-  const double key_tokens = floor_nonneg(spec.buffers.key_kib * 8192.0 / (d * bits));
-  const double value_tokens = floor_nonneg(spec.buffers.value_kib * 8192.0 / (d * spec.v.bits));
+  // Buffers: tokens of this head dim per chunk (design.md section 4). Double buffering keeps the
+  // next chunk's K/V loading into one half while the other half computes, so a chunk may use half
+  // of each buffer. Without DRAM (the paper's methodology, onchip_only) there is nothing to load.
+  const double share = spec.dram.double_buffer && !onchip_only ? 0.5 : 1.0;
+  const double key_tokens = floor_nonneg(spec.buffers.key_kib * 8192.0 * share / (d * bits));
+  const double value_tokens =
+      floor_nonneg(spec.buffers.value_kib * 8192.0 * share / (d * spec.v.bits));
   const double chunk_tokens = std::max(1.0, std::min(key_tokens, value_tokens));
   const double k_len = static_cast<double>(shape.k_len);
   const double q_len = static_cast<double>(shape.q_len);
@@ -410,24 +450,45 @@ struct HeadResult {
 
   // Front end, one row: keys split over the units, each score ceil(b1/B) steps x passes, the row
   // waits for the slowest unit (expected maximum of the units' sums, Blom + normal sums).
+  // Key-buffer bandwidth (docs/cost-model.md, "Key-buffer bandwidth"): each step of a busy unit
+  // reads (lanes in use) x B bits of K, the lanes in use being d / passes on average (at most the
+  // head dim per pass), and the Key buffer delivers key_banks x port_bits per cycle to the tile's
+  // units. Units arbitrate for the bank ports cycle by cycle, so a row takes at least its K bits
+  // over the bits delivered per cycle: the row is the slower of the units' own time (with the
+  // slowest-unit wait) and that port time. (The lockstep ceiling per step, ceil(needed /
+  // delivered), would make an added unit slower than leaving it idle; with the port binding, the
+  // units' imbalance is absorbed by the shared bandwidth.)
   const double busy_units = std::max(1.0, std::min(n_units, keys_per_row));
   const double keys_per_unit = keys_per_row / busy_units;
   const double front_mean = keys_per_unit * mu_step * passes + cal.frontend_row_cycles;
   const double front_sd = std::sqrt(keys_per_unit * var_step) * passes;
-  const double front_row =
+  const double front_units =
       front_mean + cal.frontend_sync_factor * front_sd * blom_lookup(static_cast<int>(busy_units));
+  const double front_port =
+      keys_per_row * mu_step * d * b / k.key_bits_per_cycle + cal.frontend_row_cycles;
+  const double front_row = std::max(front_units, front_port);
 
   // Back end, one row: surviving scores x cycles per surviving score, plus the row's
-  // normalisation. A surviving score's V row (d x v.bits) comes from the value banks: streamed at
-  // the full port bandwidth when nothing is pruned, gathered by surviving index at 1 / (1 +
-  // backend_sparse_cycles) of it when scores are pruned (bank conflicts of index-gathered rows;
-  // calibrated, leopard.md sec. 5). The MAC/softmax pipeline takes at least ceil(d / macs) cycles
-  // per row.
+  // normalisation. A V row (d x v.bits) streams from the value banks in `stream` cycles (at least
+  // one MAC pass). A survivor whose V row does not directly follow the previous survivor's (its
+  // predecessor key was pruned) either re-addresses the banks (backend_readdress_cycles,
+  // calibrated) or streams through the pruned rows between them, whichever is cheaper. With
+  // survivors independent, the gap G before a survivor has P(G >= g) = p^g, so the expected extra
+  // is E[min(c, G x stream)] = sum_g p^g x clamp(c - (g - 1) stream, 0, stream): about p x c at
+  // moderate p, zero when nothing is pruned, and never more than streaming every pruned row, so
+  // pruning never slows the back end (docs/cost-model.md, "Back end").
   const double row_pass = ceil_nonneg(d / spec.v.macs);
   const double v_row_read = d * spec.v.bits / (k.value_banks * spec.buffers.port_bits);
-  const double per_survivor =
-      std::max(row_pass, spec.qk.pruning ? v_row_read * (1 + cal.backend_sparse_cycles)
-                                         : ceil_nonneg(v_row_read));
+  const double stream = std::max(row_pass, v_row_read);
+  double gap = 0;
+  if (p > 0) {
+    double p_g = p;
+    for (double done = 0; done < cal.backend_readdress_cycles && p_g > 1e-17; done += stream) {
+      gap += p_g * std::min(stream, cal.backend_readdress_cycles - done);
+      p_g *= p;
+    }
+  }
+  const double per_survivor = stream + gap;
   const double survivors_row = keys_per_row * (1 - p);
   const double back_mean = survivors_row * per_survivor + row_pass;
   const double back_sd = std::sqrt(keys_per_row * p * (1 - p)) * per_survivor;
@@ -500,7 +561,7 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
     Cost lc;
     double tile_max = 0, dram_bytes = 0, first_load_bytes = 0;
     if (layer.heads.size() == 1) {
-      const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads.front());
+      const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads.front(), onchip_only);
       const double per_tile = ceil_nonneg(static_cast<double>(heads) / tiles);
       tile_max = per_tile * h.compute_cycles;
       lc.front_cycles = per_tile * h.front;
@@ -513,17 +574,29 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
       first_load_bytes =
           layer.shape.k_len * layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
     } else {
-      // Heads with their own statistics: head h runs on tile h mod T.
-      std::vector<double> tile_cycles(tiles, 0.0), tile_front(tiles, 0.0), tile_back(tiles, 0.0),
-          tile_stall(tiles, 0.0);
+      // Heads with their own statistics, scheduled longest first onto the least-loaded tile (LPT,
+      // Graham 1969): with at least as many tiles as heads every head has a tile of its own, and
+      // an added tile never lengthens the layer (tested in tests/property).
+      std::vector<HeadResult> hs;
+      hs.reserve(static_cast<std::size_t>(heads));
       for (int hd = 0; hd < heads; ++hd) {
-        const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads[hd]);
-        tile_cycles[hd % tiles] += h.compute_cycles;
-        tile_front[hd % tiles] += h.front;
-        tile_back[hd % tiles] += h.back;
-        tile_stall[hd % tiles] += h.stall;
-        add_head_actions<kActions>(lc.actions, h.actions, 1);
-        for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] += h.energy[c];
+        hs.push_back(evaluate_head(spec, k, cal, layer, layer.heads[hd], onchip_only));
+        add_head_actions<kActions>(lc.actions, hs.back().actions, 1);
+        for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] += hs.back().energy[c];
+      }
+      std::sort(hs.begin(), hs.end(), [](const HeadResult& x, const HeadResult& y) {
+        return x.compute_cycles > y.compute_cycles;
+      });
+      const std::size_t n_tiles = static_cast<std::size_t>(std::min(tiles, heads));
+      std::vector<double> tile_cycles(n_tiles, 0.0), tile_front(n_tiles, 0.0),
+          tile_back(n_tiles, 0.0), tile_stall(n_tiles, 0.0);
+      for (const HeadResult& h : hs) {
+        const auto t = static_cast<std::size_t>(
+            std::min_element(tile_cycles.begin(), tile_cycles.end()) - tile_cycles.begin());
+        tile_cycles[t] += h.compute_cycles;
+        tile_front[t] += h.front;
+        tile_back[t] += h.back;
+        tile_stall[t] += h.stall;
       }
       const auto it = std::max_element(tile_cycles.begin(), tile_cycles.end());
       const auto t = static_cast<std::size_t>(it - tile_cycles.begin());
@@ -585,10 +658,27 @@ TaskCost summarise(const std::string& model, const std::string& task, const Cost
   const double dense_ops = 2 * cost.actions.dense_macs;
   const double bytes = cost.actions.dram_bytes;
   t.op_intensity = bytes > 0 ? dense_ops / bytes : 0;
-  // Peak: the dense-equivalent rate of the QK units and the MAC array at full speed.
-  const double peak_gops = 2.0 * spec.tiles * spec.v.macs * 2 * spec.clock_mhz * 1e-3;
-  t.attainable_gops =
-      bytes > 0 ? std::min(peak_gops, t.op_intensity * spec.dram.bandwidth_gbps) : peak_gops;
+  // Roofs (dense-equivalent): dense ops over each part's busy time on the critical path. The
+  // front end's busy cycles come from the units, lanes in use, B, bits, the port and the task's
+  // steps per score; the back end's from its cycles per survivor and the survivors.
+  const double clock_hz = spec.clock_mhz * 1e6;
+  const auto roof = [&](double busy_cycles) {
+    return busy_cycles > 0 ? dense_ops * clock_hz / busy_cycles * 1e-9 : 0.0;
+  };
+  t.roof_front_gops = roof(cost.front_cycles);
+  t.roof_back_gops = roof(cost.back_cycles);
+  t.roof_dram_gops = onchip_only ? 0 : t.op_intensity * spec.dram.bandwidth_gbps;
+  switch (t.bottleneck) {
+    case Bottleneck::kFrontEnd:
+      t.attainable_gops = t.roof_front_gops;
+      break;
+    case Bottleneck::kBackEnd:
+      t.attainable_gops = t.roof_back_gops;
+      break;
+    case Bottleneck::kDram:
+      t.attainable_gops = t.roof_dram_gops;
+      break;
+  }
   t.achieved_gops = cost.latency_s > 0 ? dense_ops / cost.latency_s * 1e-9 : 0;
   return t;
 }

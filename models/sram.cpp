@@ -40,7 +40,8 @@ SramTable::SramTable(const std::filesystem::path& csv) : id_(g_next_table_id.fet
                      require_double(f[5], csv.string(), no, "read_pJ_per_bit"),
                      require_double(f[6], csv.string(), no, "write_pJ_per_bit"),
                      require_double(f[8], csv.string(), no, "leakage_mW"),
-                     require_double(f[9], csv.string(), no, "area_mm2")});
+                     require_double(f[9], csv.string(), no, "area_mm2"),
+                     require_double(f[7], csv.string(), no, "access_ns")});
   }
   if (rows_.empty()) throw InputError(csv.string(), 0, "", "no 65 nm rows in the SRAM table");
   // Index once so that lookups (on the per-design path) allocate nothing.
@@ -87,6 +88,7 @@ SramBank SramTable::at_width(std::size_t w, double bytes) const {
   out.write_pj_per_bit = lerp_log(a.bytes, a.write_pj_bit, b.bytes, b.write_pj_bit, bytes);
   out.leakage_mw = lerp_log(a.bytes, a.leak_mw, b.bytes, b.leak_mw, bytes);
   out.area_mm2 = lerp_log(a.bytes, a.area, b.bytes, b.area, bytes);
+  out.access_ns = lerp_log(a.bytes, a.access_ns, b.bytes, b.access_ns, bytes);
   return out;
 }
 
@@ -123,6 +125,7 @@ SramBank SramTable::interpolate(double bytes, double port_bits) const {
   out.write_pj_per_bit = lerp_log(w0, a.write_pj_per_bit, w1, b.write_pj_per_bit, port_bits);
   out.leakage_mw = lerp_log(w0, a.leakage_mw, w1, b.leakage_mw, port_bits);
   out.area_mm2 = lerp_log(w0, a.area_mm2, w1, b.area_mm2, port_bits);
+  out.access_ns = lerp_log(w0, a.access_ns, w1, b.access_ns, port_bits);
   return out;
 }
 

@@ -13,6 +13,7 @@ struct SramBank {
   double write_pj_per_bit = 0;
   double leakage_mw = 0;
   double area_mm2 = 0;
+  double access_ns = 0;  // CACTI access time at 65 nm, nominal supply
 };
 
 class SramTable {
@@ -27,7 +28,7 @@ class SramTable {
 
  private:
   struct Row {
-    double bytes, width, read_pj_bit, write_pj_bit, leak_mw, area;
+    double bytes, width, read_pj_bit, write_pj_bit, leak_mw, area, access_ns;
   };
   std::vector<Row> rows_;                 // sorted by (width, bytes)
   std::vector<double> widths_;            // distinct widths, ascending

@@ -27,6 +27,11 @@ struct SuiteEvaluator::Impl {
     const DesignConstants k = derive_constants(spec, model.calibration());
     SuiteCost out;
     out.area_mm2 = k.area_mm2;
+    out.physically_feasible = k.infeasible_reason.empty();
+    out.infeasible_reason = k.infeasible_reason;
+    out.vdd = k.vdd;
+    out.fmax_mhz = k.fmax_mhz;
+    out.fmax_violation = k.fmax_violation;
     double log_speed = 0, log_energy = 0, log_lat = 0, log_e = 0;
     int votes[3] = {0, 0, 0};
     const double n = static_cast<double>(profiles.size());

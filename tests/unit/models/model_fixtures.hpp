@@ -49,7 +49,7 @@ inline workloads::TaskWorkload task(int heads, int head_dim, std::int64_t q_len,
 // cycles, no slowest-unit penalty, no leakage.
 inline Calibration plain_calibration() {
   Calibration c;
-  c.backend_sparse_cycles = 1.5;
+  c.backend_readdress_cycles = 1.8;
   c.frontend_row_cycles = 0.0;
   c.frontend_sync_factor = 0.0;
   c.logic_leakage_mw_per_mm2 = 0.0;

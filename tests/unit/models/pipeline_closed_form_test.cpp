@@ -105,14 +105,15 @@ TEST_CASE("front end: the row waits for the slowest unit (expected maximum)",
 TEST_CASE("back end: survivors x cycles per surviving V row + row work", "[models][backend]") {
   // d = 64 over 32 MACs: ceil(64 / 32) = 2 MAC passes per V row. The value buffer has
   // ceil(32 x 16 / 128) = 4 banks of 128-bit ports = 512 bits per cycle, so a 64 x 16-bit V row
-  // streams in 1024 / 512 = 2 cycles; gathered by surviving index (pruning on) it takes
-  // (1 + 1.5) x 2 = 5 cycles, more than the 2 MAC passes -> 5 cycles per survivor.
-  // 16 keys per row, 75% pruned -> 4 survivors: 4 x 5 + 2 (row normalisation, one MAC pass per
-  // output row) = 22 per row; 16 rows -> 352. Work: 64 survivors x 64 MACs, 16-bit V rows.
+  // streams in 1024 / 512 = 2 cycles. A survivor after a pruned key re-addresses (c = 1.8 cycles)
+  // or streams through the gap, whichever is cheaper: E[min(c, 2G)] = sum_g p^g clamp(c - 2(g-1),
+  // 0, 2) = 0.75 x 1.8 = 1.35 at p = 0.75 -> 3.35 cycles per survivor.
+  // 16 keys per row, 75% pruned -> 4 survivors: 4 x 3.35 + 2 (row normalisation, one MAC pass per
+  // output row) = 15.4 per row; 16 rows -> 246.4. Work: 64 survivors x 64 MACs, 16-bit V rows.
   ArchSpec spec = one_tile();
   spec.v.macs = 32;
   const Cost c = evaluate(spec, plain_calibration(), task(1, 64, 16, 16, 0.75, hist_at(3)));
-  CHECK(c.back_cycles == exact(352));
+  CHECK(c.back_cycles == exact(246.4));
   CHECK(c.actions.survivors == exact(64));
   CHECK(c.actions.macs == exact(64 * 64));
   CHECK(c.actions.v_bits_read == exact(64 * 64 * 16));
@@ -121,11 +122,21 @@ TEST_CASE("back end: survivors x cycles per surviving V row + row work", "[model
   CHECK(c.actions.dense_macs == exact(2 * 256 * 64));
 
   SECTION("the paper's V-PU: 64 MACs, 8 banks, one V row per cycle when streamed") {
-    // 64 MACs: 8 banks x 128 bits = 1024 bits per cycle = one row; gathered: 2.5 cycles per
-    // survivor (leopard.md sec. 5: about 2.4). 4 x 2.5 + 1 = 11 per row -> 176.
+    // 64 MACs: 8 banks x 128 bits = 1024 bits per cycle = one row per cycle. Extra per survivor:
+    // 0.75 x min(1, 1.8) + 0.75^2 x min(1, 0.8) = 0.75 + 0.45 = 1.2 -> 2.2 cycles per survivor
+    // (leopard.md sec. 5: about 2.4). 4 x 2.2 + 1 = 9.8 per row -> 156.8.
     spec.v.macs = 64;
     const Cost d = evaluate(spec, plain_calibration(), task(1, 64, 16, 16, 0.75, hist_at(3)));
-    CHECK(d.back_cycles == exact(176));
+    CHECK(d.back_cycles == exact(156.8));
+  }
+  SECTION("a re-address costlier than any gap: the back end streams, as if nothing were pruned") {
+    // c = 100: E[min(c, G)] = sum_g p^g = p / (1 - p) = 3 at p = 0.75, so 4 survivors x 4 + 1 =
+    // 17 per row, exactly the dense 16 x 1 + 1.
+    spec.v.macs = 64;
+    Calibration cal = plain_calibration();
+    cal.backend_readdress_cycles = 100;
+    const Cost d = evaluate(spec, cal, task(1, 64, 16, 16, 0.75, hist_at(3)));
+    CHECK(d.back_cycles == Approx(16 * 17).epsilon(1e-9));
   }
   SECTION("no pruning: every score survives, rows streamed at the port bandwidth") {
     // max(2 MAC passes, 2 streaming cycles) = 2 per score: 16 x 2 + 2 = 34 per row -> 544.
@@ -137,37 +148,51 @@ TEST_CASE("back end: survivors x cycles per surviving V row + row work", "[model
 }
 
 TEST_CASE("pipelining: each row costs the larger of front and back end", "[models][pipeline]") {
-  // Nothing pruned (pruning on, rate 0): no variance anywhere. d = 64, 64 MACs, 16 x 16 scores.
-  // Back end per row: 16 x 2.5 + 1 = 41. Front end per row with 4 units: 4 keys x 6 steps = 24.
-  // Row time = max(24, 41) = 41; plus pipeline fill (one front row, one back row):
-  // 16 x 41 + 24 + 41 = 721 cycles; stalls 16 x (41 - 24) = 272.
+  // Nothing pruned (pruning on, rate 0): no variance anywhere, no gaps. d = 64, 64 MACs, 16 x 16
+  // scores. Back end per row: 16 x 1 + 1 = 17. Front end per row with 4 units: 4 keys x 6 steps
+  // = 24. Row time = max(24, 17) = 24; plus pipeline fill (one front row, one back row):
+  // 16 x 24 + 24 + 17 = 425 cycles, no stalls.
   ArchSpec spec = one_tile();
   spec.qk.dpus = 4;
   const auto w = task(1, 64, 16, 16, 0.0, hist_at(3));
   const Cost c = evaluate(spec, plain_calibration(), w);
-  CHECK(c.compute_cycles == exact(721));
-  CHECK(c.cycles == exact(721));
-  CHECK(c.stall_cycles == exact(272));
-  CHECK(c.latency_s == exact(721 / 800e6));
-  CHECK(summarise("m", "t", c, spec, true).bottleneck == Bottleneck::kBackEnd);
+  CHECK(c.compute_cycles == exact(425));
+  CHECK(c.cycles == exact(425));
+  CHECK(c.stall_cycles == exact(0));
+  CHECK(c.latency_s == exact(425 / 800e6));
+  CHECK(summarise("m", "t", c, spec, true).bottleneck == Bottleneck::kFrontEnd);
+  // Pruning on at rate 0 costs exactly what pruning off does.
+  ArchSpec off = spec;
+  off.qk.pruning = false;
+  off.qk.early_termination = false;
+  CHECK(evaluate(off, plain_calibration(), w).compute_cycles == exact(425));
 
+  SECTION("back-end bound with 8 units") {
+    // Front row 2 x 6 = 12 < 17: 16 x 17 + 12 + 17 = 301, stalls 16 x (17 - 12) = 80.
+    spec.qk.dpus = 8;
+    const Cost b = evaluate(spec, plain_calibration(), w);
+    CHECK(b.compute_cycles == exact(301));
+    CHECK(b.stall_cycles == exact(80));
+    CHECK(summarise("m", "t", b, spec, true).bottleneck == Bottleneck::kBackEnd);
+  }
   SECTION("front-end bound with one unit") {
-    // Front row 16 x 6 = 96 > 41: 16 x 96 + 96 + 41 = 1673, no stalls.
+    // Front row 16 x 6 = 96 > 17: 16 x 96 + 96 + 17 = 1649, no stalls.
     spec.qk.dpus = 1;
     const Cost f = evaluate(spec, plain_calibration(), w);
-    CHECK(f.compute_cycles == exact(1673));
+    CHECK(f.compute_cycles == exact(1649));
     CHECK(f.stall_cycles == exact(0));
     CHECK(summarise("m", "t", f, spec, true).bottleneck == Bottleneck::kFrontEnd);
   }
   SECTION("random survivors: E[max(front, back)] with a normal back end") {
-    // Half pruned at bit 3. Front row (4 units) = 4 x 4 = 16.
-    // Back row mean = 8 survivors x 2.5 + 1 = 21, sd = sqrt(16 x 0.25) x 2.5 = 5.
-    // E[max(16, X)] = 16 + E[(X - 16)+] = 16 + 5 Phi(1) + 5 phi(1) = 21.4165774.
-    // Total = 16 x 21.4165774 + 16 + 21 = 379.665238.
+    // Half pruned at bit 3 (2 steps). Front row (4 units) = 4 x (0.5 x 2 + 0.5 x 6) = 16.
+    // Extra per survivor 0.5 x 1 + 0.25 x 0.8 = 0.7, so 1.7 cycles per survivor.
+    // Back row mean = 8 x 1.7 + 1 = 14.6, sd = sqrt(16 x 0.25) x 1.7 = 3.4.
+    // E[max(16, X)] = 16 + 3.4 phi(z) - 1.4 (1 - Phi(z)), z = 1.4 / 3.4: 16.7697954303.
+    // Total = 16 x 16.7697954303 + 16 + 14.6 = 298.916726885.
     const Cost r = evaluate(spec, plain_calibration(), task(1, 64, 16, 16, 0.5, hist_at(3)));
-    CHECK(r.compute_cycles == Approx(379.665238).epsilon(1e-7));
+    CHECK(r.compute_cycles == Approx(298.916726885).epsilon(1e-9));
     CHECK(r.front_cycles == exact(256));
-    CHECK(r.back_cycles == exact(16 * 21));
+    CHECK(r.back_cycles == exact(16 * 14.6));
   }
 }
 
@@ -191,14 +216,14 @@ TEST_CASE("heads are spread over tiles, energy and work count every head", "[mod
         exact(one.compute_cycles));
 
   SECTION("heads with their own statistics: head h on tile h mod T") {
-    // Head 0 prunes nothing (rows of 4 x 6 = 24 front, 16 x 2.5 + 1 = 41 back -> 16 x 41 + 65 =
-    // 721); head 1 as `one`. One tile: the sum; two tiles: the larger.
+    // Head 0 prunes nothing (rows of 4 x 6 = 24 front, 16 x 1 + 1 = 17 back -> 16 x 24 + 41 =
+    // 425); head 1 as `one`. One tile: the sum; two tiles: the larger.
     auto w = task(2, 64, 16, 16, 0.5, hist_at(3));
     w.layers[0].heads[0].n_pruned = 0;
     const Cost h0 = evaluate(spec, cal, task(1, 64, 16, 16, 0.0, hist_at(3)));
-    CHECK(h0.compute_cycles == exact(721));
-    CHECK(evaluate(spec, cal, w).compute_cycles == exact(721 + one.compute_cycles));
-    CHECK(evaluate(two, cal, w).compute_cycles == exact(721));
+    CHECK(h0.compute_cycles == exact(425));
+    CHECK(evaluate(spec, cal, w).compute_cycles == exact(425 + one.compute_cycles));
+    CHECK(evaluate(two, cal, w).compute_cycles == exact(425));
   }
 }
 
