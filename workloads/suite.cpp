@@ -54,6 +54,10 @@ Suite filter_suite(const Suite& suite, const std::string& glob) {
   Suite out;
   out.name = suite.name;
   out.source = suite.source;
+  for (const auto& task : suite.tasks) {
+    if (glob_match(glob, task.model + "/" + task.task)) out.tasks.push_back(task);
+  }
+  // The warnings of the kept tasks (each names its task as 'model/task').
   for (const auto& warning : suite.warnings) {
     for (const auto& task : out.tasks) {
       if (warning.find("task '" + task.model + "/" + task.task + "'") != std::string::npos) {
@@ -61,9 +65,6 @@ Suite filter_suite(const Suite& suite, const std::string& glob) {
         break;
       }
     }
-  }
-  for (const auto& task : suite.tasks) {
-    if (glob_match(glob, task.model + "/" + task.task)) out.tasks.push_back(task);
   }
   if (out.tasks.empty()) {
     throw InputError("", 0, "--task",
