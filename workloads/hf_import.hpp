@@ -1,4 +1,5 @@
-// HuggingFace config.json -> zoo entry (BERT, ALBERT, GPT-2 with its aliases, ViT).
+// HuggingFace config.json -> zoo entry (BERT, ALBERT, GPT-2 with its aliases, ViT; the decoder LLMs
+// llama, mistral, qwen2, gemma, gemma2 and phi3 as family llama).
 #pragma once
 
 #include <filesystem>

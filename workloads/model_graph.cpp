@@ -136,10 +136,12 @@ std::vector<AttentionLayer> ModelGraph::attention_layers() const {
     layer.index = scores.layer;
     layer.name = scores.name;
     layer.heads = scores.heads;
+    layer.kv_heads = scores.kv_heads > 0 ? scores.kv_heads : scores.heads;
     layer.head_dim = scores.head_dim;
     layer.q_len = scores.shape[1];
     layer.k_len = scores.shape[2];
     layer.causal = scores.causal;
+    layer.window = scores.window;
     layers.push_back(std::move(layer));
   }
   std::stable_sort(layers.begin(), layers.end(),
@@ -218,33 +220,47 @@ class Builder {
     return insert(make(std::move(name), kind, layer, std::move(shape), macs, in_elems), inputs);
   }
 
-  // QK^T -> softmax -> PV for one layer; returns the context (PV) operator.
-  std::size_t attention(const std::string& prefix, int layer, int heads, int head_dim,
-                        std::int64_t q_len, std::int64_t k_len, bool causal, std::size_t q,
-                        std::size_t k, std::size_t v) {
-    AttentionLayer shape{layer, "", heads, head_dim, q_len, k_len, causal};
-    // Scores per head: S_q x S_k, or the lower triangle when causal (workload.cpp closed form).
+  // QK^T -> softmax -> PV for one layer; returns the context (PV) operator. `kv_heads` K/V heads
+  // serve the `heads` query heads (GQA; K and V are read once per K/V head); `window` caps the keys
+  // per query (0: none); `batch` independent sequences of this shape (decode), each with its own
+  // K/V: the operator's shape is one sequence's, its MACs and bytes the whole batch's.
+  std::size_t attention(const std::string& prefix, int layer, int heads, int kv_heads, int head_dim,
+                        std::int64_t q_len, std::int64_t k_len, bool causal, std::int64_t window,
+                        std::int64_t batch, std::size_t q, std::size_t k, std::size_t v) {
+    AttentionLayer shape;
+    shape.index = layer;
+    shape.heads = heads;
+    shape.head_dim = head_dim;
+    shape.q_len = q_len;
+    shape.k_len = k_len;
+    shape.causal = causal;
+    shape.kv_heads = kv_heads;
+    shape.window = window;
+    // Scores per head: S_q x S_k, the causal band, capped by the window (workload.cpp closed form).
     const double scores = shape.scores_per_head();
+    const double b = static_cast<double>(batch);
     auto tag = [&](Operator op) {
       op.heads = heads;
+      op.kv_heads = kv_heads;
       op.head_dim = head_dim;
       op.causal = causal;
+      op.window = window;
       return op;
     };
     // QK^T: one head_dim-long dot product per score; reads Q and K.
-    const std::size_t qk =
-        insert(tag(make(prefix + ".qk", OpKind::kScores, layer, {heads, q_len, k_len},
-                        heads * scores * head_dim,
-                        elems({heads, q_len, head_dim}) + elems({heads, k_len, head_dim}))),
-               {q, k});
+    const std::size_t qk = insert(
+        tag(make(prefix + ".qk", OpKind::kScores, layer, {heads, q_len, k_len},
+                 b * heads * scores * head_dim,
+                 b * (elems({heads, q_len, head_dim}) + elems({kv_heads, k_len, head_dim})))),
+        {q, k});
     const std::size_t sm = insert(tag(make(prefix + ".softmax", OpKind::kSoftmax, layer,
-                                           {heads, q_len, k_len}, 0, heads * scores)),
+                                           {heads, q_len, k_len}, 0, b * heads * scores)),
                                   {qk});
     // PV: each surviving score scales one head_dim-long V row; reads P and V.
-    return insert(
-        tag(make(prefix + ".pv", OpKind::kContext, layer, {heads, q_len, head_dim},
-                 heads * scores * head_dim, heads * scores + elems({heads, k_len, head_dim}))),
-        {sm, v});
+    return insert(tag(make(prefix + ".pv", OpKind::kContext, layer, {heads, q_len, head_dim},
+                           b * heads * scores * head_dim,
+                           b * (heads * scores + elems({kv_heads, k_len, head_dim})))),
+                  {sm, v});
   }
 
   // A dense projection [rows x in] x [in x out] reading activations and weights.
@@ -315,18 +331,34 @@ std::size_t build_embedding(Builder& b, const ModelSpec& spec, std::int64_t s) {
   return x;
 }
 
+// The token rows a pass processes and its attention shape. Prefill: rows = q_len = k_len = S,
+// batch 1. Decode step: rows = batch (one new token per sequence), q_len 1, k_len = context.
+struct Pass {
+  std::int64_t rows = 0;
+  std::int64_t q_len = 0;
+  std::int64_t k_len = 0;
+  std::int64_t batch = 1;
+};
+
+int kv_heads_of(const ModelSpec& spec) { return spec.kv_heads > 0 ? spec.kv_heads : spec.heads; }
+
 // One transformer block. Post-norm (BERT, ALBERT) or pre-norm (GPT-2, ViT).
-std::size_t build_block(Builder& b, const ModelSpec& spec, int l, std::int64_t s, std::size_t x) {
+std::size_t build_block(Builder& b, const ModelSpec& spec, int l, const Pass& pass, std::size_t x) {
   const std::string p = "layer" + std::to_string(l);
+  const std::int64_t s = pass.rows;
   const std::int64_t hidden = spec.hidden;
+  const int kv_heads = kv_heads_of(spec);
   const std::int64_t inner = static_cast<std::int64_t>(spec.heads) * spec.head_dim;
+  const std::int64_t kv_inner = static_cast<std::int64_t>(kv_heads) * spec.head_dim;
   const bool pre_norm = spec.family == ModelFamily::kGpt2 || spec.family == ModelFamily::kVit;
   const std::size_t a_in =
       pre_norm ? b.elementwise(p + ".norm1", OpKind::kNorm, l, s, hidden, 1, {x}) : x;
   const std::size_t q = b.linear(p + ".q_proj", OpKind::kQProj, l, s, hidden, inner, {a_in});
-  const std::size_t k = b.linear(p + ".k_proj", OpKind::kKProj, l, s, hidden, inner, {a_in});
-  const std::size_t v = b.linear(p + ".v_proj", OpKind::kVProj, l, s, hidden, inner, {a_in});
-  const std::size_t ctx = b.attention(p, l, spec.heads, spec.head_dim, s, s, spec.causal, q, k, v);
+  const std::size_t k = b.linear(p + ".k_proj", OpKind::kKProj, l, s, hidden, kv_inner, {a_in});
+  const std::size_t v = b.linear(p + ".v_proj", OpKind::kVProj, l, s, hidden, kv_inner, {a_in});
+  const std::size_t ctx =
+      b.attention(p, l, spec.heads, kv_heads, spec.head_dim, pass.q_len, pass.k_len, spec.causal,
+                  spec.window_of(l), pass.batch, q, k, v);
   const std::size_t o = b.linear(p + ".out_proj", OpKind::kOutProj, l, s, inner, hidden, {ctx});
   std::size_t h = b.elementwise(p + ".add1", OpKind::kResidualAdd, l, s, hidden, 2, {x, o});
   if (!pre_norm) h = b.elementwise(p + ".norm1", OpKind::kNorm, l, s, hidden, 1, {h});
@@ -341,10 +373,47 @@ std::size_t build_block(Builder& b, const ModelSpec& spec, int l, std::int64_t s
   return out;
 }
 
-void build_transformer(Builder& b, const ModelSpec& spec, std::int64_t s) {
+// One Llama-style block (Touvron et al. 2023; HF LlamaDecoderLayer): RMSNorm pre-norm, causal
+// grouped-query attention (q_proj to heads x head_dim, k_proj and v_proj to kv_heads x head_dim,
+// o_proj back to hidden) with an optional sliding window, then the gated FFN of three matrices:
+// down(act(gate(x)) * up(x)) (SiLU for Llama, Mistral, Qwen2, Phi-3; GELU for Gemma: same shapes).
+std::size_t build_llama_block(Builder& b, const ModelSpec& spec, int l, const Pass& pass,
+                              std::size_t x) {
+  const std::string p = "layer" + std::to_string(l);
+  const std::int64_t s = pass.rows;
+  const std::int64_t hidden = spec.hidden;
+  const int kv_heads = kv_heads_of(spec);
+  const std::int64_t inner = static_cast<std::int64_t>(spec.heads) * spec.head_dim;
+  const std::int64_t kv_inner = static_cast<std::int64_t>(kv_heads) * spec.head_dim;
+  const std::size_t a_in = b.elementwise(p + ".input_norm", OpKind::kNorm, l, s, hidden, 1, {x});
+  const std::size_t q = b.linear(p + ".q_proj", OpKind::kQProj, l, s, hidden, inner, {a_in});
+  const std::size_t k = b.linear(p + ".k_proj", OpKind::kKProj, l, s, hidden, kv_inner, {a_in});
+  const std::size_t v = b.linear(p + ".v_proj", OpKind::kVProj, l, s, hidden, kv_inner, {a_in});
+  const std::size_t ctx = b.attention(p, l, spec.heads, kv_heads, spec.head_dim, pass.q_len,
+                                      pass.k_len, true, spec.window_of(l), pass.batch, q, k, v);
+  const std::size_t o = b.linear(p + ".o_proj", OpKind::kOutProj, l, s, inner, hidden, {ctx});
+  const std::size_t h = b.elementwise(p + ".add1", OpKind::kResidualAdd, l, s, hidden, 2, {x, o});
+  const std::size_t f_in =
+      b.elementwise(p + ".post_attention_norm", OpKind::kNorm, l, s, hidden, 1, {h});
+  const std::int64_t ffn = spec.ffn;
+  const std::size_t gate = b.linear(p + ".gate_proj", OpKind::kFfnUp, l, s, hidden, ffn, {f_in});
+  const std::size_t up = b.linear(p + ".up_proj", OpKind::kFfnUp, l, s, hidden, ffn, {f_in});
+  const std::size_t act = b.elementwise(p + ".act", OpKind::kActivation, l, s, ffn, 1, {gate});
+  const std::size_t gated =
+      b.elementwise(p + ".gate_mul", OpKind::kActivation, l, s, ffn, 2, {act, up});
+  const std::size_t down = b.linear(p + ".down_proj", OpKind::kFfnDown, l, s, ffn, hidden, {gated});
+  return b.elementwise(p + ".add2", OpKind::kResidualAdd, l, s, hidden, 2, {h, down});
+}
+
+void build_transformer(Builder& b, const ModelSpec& spec, const Pass& pass) {
+  const std::int64_t s = pass.rows;
   std::size_t x = build_embedding(b, spec, s);
-  for (int l = 0; l < spec.layers; ++l) x = build_block(b, spec, l, s, x);
-  if (spec.family == ModelFamily::kGpt2 || spec.family == ModelFamily::kVit) {
+  for (int l = 0; l < spec.layers; ++l) {
+    x = spec.family == ModelFamily::kLlama ? build_llama_block(b, spec, l, pass, x)
+                                           : build_block(b, spec, l, pass, x);
+  }
+  if (spec.family == ModelFamily::kGpt2 || spec.family == ModelFamily::kVit ||
+      spec.family == ModelFamily::kLlama) {
     x = b.elementwise("final_norm", OpKind::kNorm, -1, s, spec.hidden, 1, {x});
   }
   b.add("output", OpKind::kOutput, -1, {s, spec.hidden}, 0, elems({s, spec.hidden}), {x});
@@ -368,11 +437,22 @@ void build_memn2n(Builder& b, const ModelSpec& spec, std::int64_t s) {
         b.add(p + ".memory_a", OpKind::kEmbedding, hop, {s, e}, 0, elems({s}), {in});
     const std::size_t values =
         b.add(p + ".memory_c", OpKind::kEmbedding, hop, {s, e}, 0, elems({s}), {in});
-    const std::size_t o = b.attention(p, hop, 1, spec.head_dim, s, s, false, u, keys, values);
+    const std::size_t o =
+        b.attention(p, hop, 1, 1, spec.head_dim, s, s, false, 0, 1, u, keys, values);
     // u_{k+1} = u_k + o_k: the memory hop's state update.
     u = b.elementwise(p + ".update", OpKind::kMemoryHop, hop, s, e, 2, {u, o});
   }
   b.add("output", OpKind::kOutput, -1, {s, e}, 0, elems({s, e}), {u});
+}
+
+}  // namespace
+
+namespace {
+
+void check_model(const ModelSpec& spec) {
+  if (spec.layers <= 0 || spec.heads <= 0 || spec.head_dim <= 0 || spec.hidden <= 0) {
+    throw InputError("", 0, "model", "model '" + spec.name + "' has no layers, heads or width");
+  }
 }
 
 }  // namespace
@@ -389,17 +469,36 @@ ModelGraph build_graph(const ModelSpec& spec, std::int64_t seq_len) {
   if (spec.family == ModelFamily::kVit && seq_len < 2) {
     throw InputError("", 0, "seq_len", "ViT needs at least one patch plus the CLS token");
   }
-  if (spec.layers <= 0 || spec.heads <= 0 || spec.head_dim <= 0 || spec.hidden <= 0) {
-    throw InputError("", 0, "model", "model '" + spec.name + "' has no layers, heads or width");
-  }
+  check_model(spec);
   // Lengths above max_positions are allowed: the paper runs GPT-2 at 1280 tokens (> 1024).
   ModelGraph graph;
   Builder builder(graph);
   if (spec.family == ModelFamily::kMemN2N) {
     build_memn2n(builder, spec, seq_len);
   } else {
-    build_transformer(builder, spec, seq_len);
+    build_transformer(builder, spec, Pass{seq_len, seq_len, seq_len, 1});
   }
+  return graph;
+}
+
+ModelGraph build_decode_graph(const ModelSpec& spec, std::int64_t context, std::int64_t batch) {
+  if (!spec.causal || (spec.family != ModelFamily::kGpt2 && spec.family != ModelFamily::kLlama)) {
+    throw InputError("", 0, "phase",
+                     "decode needs a causal decoder (family gpt2 or llama); model '" + spec.name +
+                         "' is " + to_string(spec.family));
+  }
+  if (context <= 0) {
+    throw InputError(
+        "", 0, "context",
+        "context of model '" + spec.name + "' must be positive, got " + std::to_string(context));
+  }
+  if (batch <= 0) {
+    throw InputError("", 0, "batch", "batch must be positive, got " + std::to_string(batch));
+  }
+  check_model(spec);
+  ModelGraph graph;
+  Builder builder(graph);
+  build_transformer(builder, spec, Pass{batch, 1, context, batch});
   return graph;
 }
 

@@ -13,13 +13,27 @@
 namespace leopard::workloads {
 
 enum class OpKind {
-  kInput, kEmbedding, kQProj, kKProj, kVProj, kScores /* QK^T */, kSoftmax, kContext /* PV */,
-  kOutProj, kFfnUp, kFfnDown, kActivation, kNorm, kResidualAdd, kMemoryHop, kOutput
+  kInput,
+  kEmbedding,
+  kQProj,
+  kKProj,
+  kVProj,
+  kScores /* QK^T */,
+  kSoftmax,
+  kContext /* PV */,
+  kOutProj,
+  kFfnUp,
+  kFfnDown,
+  kActivation,
+  kNorm,
+  kResidualAdd,
+  kMemoryHop,
+  kOutput
 };
 std::string to_string(OpKind kind);
 
 struct Operator {
-  std::string name;                 // unique, e.g. "layer3.qk"
+  std::string name;  // unique, e.g. "layer3.qk"
   OpKind kind = OpKind::kInput;
   int layer = -1;                   // -1 outside the blocks
   std::vector<std::int64_t> shape;  // output tensor shape, e.g. {heads, q_len, k_len}
@@ -28,8 +42,10 @@ struct Operator {
   double bytes_out = 0;
   // attention operators only
   int heads = 0;
+  int kv_heads = 0;  // K/V heads (GQA); equals heads for multi-head attention
   int head_dim = 0;
   bool causal = false;
+  std::int64_t window = 0;  // sliding window (keys per query), 0 = none
 };
 
 class ModelGraph {
@@ -64,7 +80,14 @@ class ModelGraph {
 };
 
 // Builds the operator graph of a model at a sequence length (tokens; for ViT, 0 means the model's
-// own token count; for MemN2N, the memory size). Throws InputError for an impossible length.
+// own token count; for MemN2N, the memory size): the prefill of a decoder. Lengths above
+// max_positions are built (the caller warns). Throws InputError for an impossible length.
 ModelGraph build_graph(const ModelSpec& spec, std::int64_t seq_len);
+
+// One decode step of a causal model (gpt2, llama): `batch` sequences each add one token that
+// attends to `context` keys (its KV cache plus itself), so every attention operator has q_len 1,
+// k_len context (one sequence's shape; its MACs and bytes count the batch). Projections and FFN
+// run on `batch` rows. Throws InputError for a non-causal model or a non-positive size.
+ModelGraph build_decode_graph(const ModelSpec& spec, std::int64_t context, std::int64_t batch);
 
 }  // namespace leopard::workloads

@@ -27,6 +27,8 @@ std::string to_string(ModelFamily family) {
       return "vit";
     case ModelFamily::kMemN2N:
       return "memn2n";
+    case ModelFamily::kLlama:
+      return "llama";
   }
   return "unknown";
 }
@@ -38,9 +40,18 @@ ModelFamily parse_family(const std::string& text, const std::string& file,
   if (text == "gpt2") return ModelFamily::kGpt2;
   if (text == "vit") return ModelFamily::kVit;
   if (text == "memn2n") return ModelFamily::kMemN2N;
+  if (text == "llama") return ModelFamily::kLlama;
   throw InputError(
       file, 0, field,
-      "unknown model family '" + text + "' (expected bert, albert, gpt2, vit, memn2n)");
+      "unknown model family '" + text + "' (expected bert, albert, gpt2, vit, memn2n, llama)");
+}
+
+std::int64_t ModelSpec::window_of(int layer) const {
+  if (sliding_window <= 0) return 0;
+  if (sliding_window_layers.empty()) return sliding_window;
+  return std::binary_search(sliding_window_layers.begin(), sliding_window_layers.end(), layer)
+             ? sliding_window
+             : 0;
 }
 
 std::int64_t vit_tokens(int image_size, int patch_size) {
@@ -122,6 +133,7 @@ const std::map<std::string, Setter>& schema() {
     m["layers"] = i32(&ModelSpec::layers, "layers");
     m["hidden"] = i32(&ModelSpec::hidden, "hidden");
     m["heads"] = i32(&ModelSpec::heads, "heads");
+    m["kv_heads"] = i32(&ModelSpec::kv_heads, "kv_heads");
     m["head_dim"] = i32(&ModelSpec::head_dim, "head_dim");
     m["ffn"] = i32(&ModelSpec::ffn, "ffn");
     m["embedding"] = i32(&ModelSpec::embedding, "embedding");
@@ -153,6 +165,72 @@ std::string source_comment(const std::string& text) {
   return {};
 }
 
+// sliding_window: W, or a map {size: W, layers: all | even | odd | [i, j, ...]} (0-based layers).
+// Read after the other keys: even/odd need `layers`.
+void read_sliding_window(ModelSpec& spec, const YAML::Node& node, const std::string& file) {
+  const std::string key = "sliding_window";
+  if (node.IsScalar()) {
+    const std::int64_t w = read_int(node, file, key);
+    if (w <= 0) throw InputError(file, line_of(node), key, "must be a positive integer");
+    spec.sliding_window = w;
+    return;
+  }
+  if (!node.IsMap()) {
+    throw InputError(file, line_of(node), key,
+                     "expected an integer or a map {size: W, layers: all | even | odd | [i, ...]}");
+  }
+  for (const auto& item : node) {
+    const std::string sub = item.first.Scalar();
+    if (sub != "size" && sub != "layers") {
+      throw InputError(file, line_of(item.first), key + "." + sub,
+                       "unknown key (expected size, layers)");
+    }
+  }
+  if (!node["size"]) throw InputError(file, line_of(node), key + ".size", "missing required key");
+  const std::int64_t w = read_int(node["size"], file, key + ".size");
+  if (w <= 0) {
+    throw InputError(file, line_of(node["size"]), key + ".size", "must be a positive integer");
+  }
+  spec.sliding_window = w;
+  const YAML::Node layers = node["layers"];
+  if (!layers) return;  // every layer
+  const std::string lkey = key + ".layers";
+  std::vector<int> on;
+  if (layers.IsScalar()) {
+    const std::string mode = layers.Scalar();
+    if (mode == "all") return;
+    if (mode != "even" && mode != "odd") {
+      throw InputError(
+          file, line_of(layers), lkey,
+          "expected all, even, odd or a list of 0-based layer indices, got '" + mode + "'");
+    }
+    for (int l = mode == "even" ? 0 : 1; l < spec.layers; l += 2) on.push_back(l);
+    if (on.empty()) {
+      throw InputError(file, line_of(layers), lkey, "no " + mode + " layer in the model");
+    }
+  } else if (layers.IsSequence()) {
+    if (layers.size() == 0) throw InputError(file, line_of(layers), lkey, "empty list");
+    for (const auto& item : layers) {
+      const std::int64_t l = read_int(item, file, lkey);
+      if (l < 0 || l >= spec.layers) {
+        throw InputError(file, line_of(item), lkey,
+                         "layer " + std::to_string(l) + " out of range (the model has layers 0.." +
+                             std::to_string(spec.layers - 1) + ")");
+      }
+      if (std::find(on.begin(), on.end(), static_cast<int>(l)) != on.end()) {
+        throw InputError(file, line_of(item), lkey,
+                         "layer " + std::to_string(l) + " is listed twice");
+      }
+      on.push_back(static_cast<int>(l));
+    }
+  } else {
+    throw InputError(file, line_of(layers), lkey,
+                     "expected all, even, odd or a list of 0-based layer indices");
+  }
+  std::sort(on.begin(), on.end());
+  spec.sliding_window_layers = std::move(on);
+}
+
 }  // namespace
 
 void validate_model_spec(ModelSpec& spec, const std::string& file) {
@@ -169,6 +247,38 @@ void validate_model_spec(ModelSpec& spec, const std::string& file) {
                            std::to_string(spec.heads) + "); give head_dim explicitly");
     }
     spec.head_dim = spec.hidden / spec.heads;
+  }
+  if (spec.kv_heads == 0) spec.kv_heads = spec.heads;
+  if (spec.kv_heads < 0 || spec.kv_heads > spec.heads || spec.heads % spec.kv_heads != 0) {
+    throw InputError(file, 0, "kv_heads",
+                     "must divide heads (" + std::to_string(spec.heads) + "), got " +
+                         std::to_string(spec.kv_heads));
+  }
+  if (spec.family == ModelFamily::kLlama) spec.causal = true;  // decoder-only by definition
+  if (spec.sliding_window < 0) {
+    throw InputError(file, 0, "sliding_window", "must not be negative");
+  }
+  if (spec.sliding_window == 0 && !spec.sliding_window_layers.empty()) {
+    throw InputError(file, 0, "sliding_window", "layers given without a window size");
+  }
+  if (spec.sliding_window > 0) {
+    if (!spec.causal) {
+      throw InputError(file, 0, "sliding_window",
+                       "needs a causal model (a query sees the window of keys before it)");
+    }
+    auto& on = spec.sliding_window_layers;
+    std::sort(on.begin(), on.end());
+    if (std::adjacent_find(on.begin(), on.end()) != on.end()) {
+      throw InputError(file, 0, "sliding_window", "a layer is listed twice");
+    }
+    if (!on.empty() && (on.front() < 0 || on.back() >= spec.layers)) {
+      throw InputError(file, 0, "sliding_window",
+                       "layer " + std::to_string(on.front() < 0 ? on.front() : on.back()) +
+                           " out of range (the model has layers 0.." +
+                           std::to_string(spec.layers - 1) + ")");
+    }
+    // Every layer listed: the plain form.
+    if (static_cast<int>(on.size()) == spec.layers) on.clear();
   }
   switch (spec.family) {
     case ModelFamily::kMemN2N:
@@ -189,6 +299,7 @@ void validate_model_spec(ModelSpec& spec, const std::string& file) {
     case ModelFamily::kBert:
     case ModelFamily::kAlbert:
     case ModelFamily::kGpt2:
+    case ModelFamily::kLlama:
       require_positive(spec.ffn, "ffn");
       if (spec.default_seq_len == 0) spec.default_seq_len = spec.max_positions;
       if (spec.default_seq_len <= 0) {
@@ -214,6 +325,7 @@ ModelSpec load_model_spec(const std::filesystem::path& file) {
   for (const auto& item : root) {
     const std::string key = item.first.Scalar();
     if (!seen.insert(key).second) throw InputError(path, line_of(item.first), key, "duplicate key");
+    if (key == "sliding_window") continue;  // read below, once `layers` is known
     const auto it = schema().find(key);
     if (it == schema().end()) {
       throw InputError(path, line_of(item.first), key, "unknown key");
@@ -226,8 +338,28 @@ ModelSpec load_model_spec(const std::filesystem::path& file) {
   if (spec.family != ModelFamily::kMemN2N && spec.family != ModelFamily::kVit && !root["ffn"]) {
     throw InputError(path, 0, "ffn", "missing required key");
   }
+  if (spec.family == ModelFamily::kLlama && root["causal"] && !spec.causal) {
+    throw InputError(path, line_of(root["causal"]), "causal",
+                     "the llama family is a causal decoder (omit the key or say true)");
+  }
+  if (const YAML::Node window = root["sliding_window"]) {
+    read_sliding_window(spec, window, path);
+    if (!spec.causal && spec.family != ModelFamily::kLlama) {
+      throw InputError(path, line_of(window), "sliding_window",
+                       "needs a causal model (a query sees the window of keys before it)");
+    }
+  }
+  if (root["kv_heads"] && spec.kv_heads == 0) {
+    throw InputError(path, line_of(root["kv_heads"]), "kv_heads", "must be a positive integer");
+  }
   if (spec.source.empty()) spec.source = source_comment(text);
-  validate_model_spec(spec, path);
+  try {
+    validate_model_spec(spec, path);
+  } catch (const InputError& e) {
+    // Name the line of the offending key when the file has it.
+    if (e.line() > 0 || !root[e.field()]) throw;
+    throw InputError(path, line_of(root[e.field()]), e.field(), e.message());
+  }
   return spec;
 }
 
@@ -245,6 +377,8 @@ std::string model_spec_to_yaml(const ModelSpec& spec) {
   put("layers", spec.layers);
   put("hidden", spec.hidden);
   put("heads", spec.heads);
+  // Always written (the default, heads, included) so that a reader sees the attention kind.
+  put("kv_heads", spec.kv_heads > 0 ? spec.kv_heads : spec.heads);
   put("head_dim", spec.head_dim);
   put("ffn", spec.ffn);
   put("embedding", spec.embedding);
@@ -255,6 +389,31 @@ std::string model_spec_to_yaml(const ModelSpec& spec) {
   put("image_size", spec.image_size);
   put("patch_size", spec.patch_size);
   put("memory_size", spec.memory_size);
+  if (spec.sliding_window > 0) {
+    out << YAML::Key << "sliding_window";
+    if (spec.sliding_window_layers.empty()) {
+      out << YAML::Value << spec.sliding_window;
+    } else {
+      out << YAML::Value << YAML::BeginMap;
+      out << YAML::Key << "size" << YAML::Value << spec.sliding_window;
+      out << YAML::Key << "layers" << YAML::Value;
+      auto every_other = [&](int first) {
+        std::vector<int> want;
+        for (int l = first; l < spec.layers; l += 2) want.push_back(l);
+        return want == spec.sliding_window_layers;
+      };
+      if (every_other(0)) {
+        out << "even";
+      } else if (every_other(1)) {
+        out << "odd";
+      } else {
+        out << YAML::Flow << YAML::BeginSeq;
+        for (int l : spec.sliding_window_layers) out << l;
+        out << YAML::EndSeq;
+      }
+      out << YAML::EndMap;
+    }
+  }
   out << YAML::EndMap;
   std::string text;
   if (!spec.source.empty()) text += "# source: " + spec.source + "\n";

@@ -9,31 +9,45 @@
 
 namespace leopard::workloads {
 
-enum class ModelFamily { kBert, kAlbert, kGpt2, kVit, kMemN2N };
+// kLlama: decoder-only, causal, grouped-query attention, gated FFN of three matrices (gate, up,
+// down), RMSNorm pre-norm; also Mistral, Qwen2, Gemma/Gemma-2 and Phi-3 (same block structure).
+enum class ModelFamily { kBert, kAlbert, kGpt2, kVit, kMemN2N, kLlama };
 
 std::string to_string(ModelFamily family);
-// Parses "bert", "albert", "gpt2", "vit", "memn2n"; throws InputError(file, 0, field) otherwise.
-ModelFamily parse_family(const std::string& text, const std::string& file, const std::string& field);
+// Parses "bert", "albert", "gpt2", "vit", "memn2n", "llama"; throws InputError(file, 0, field)
+// otherwise.
+ModelFamily parse_family(const std::string& text, const std::string& file,
+                         const std::string& field);
 
 struct ModelSpec {
-  std::string name;             // zoo name, e.g. "bert-base"
+  std::string name;  // zoo name, e.g. "bert-base"
   ModelFamily family = ModelFamily::kBert;
   std::string description;
-  std::string source;           // provenance line (paper, HF hub id, references.md)
-  int layers = 0;               // transformer blocks (MemN2N: hops)
-  int hidden = 0;               // model width (MemN2N: embedding size)
-  int heads = 0;                // attention heads per layer (MemN2N: 1)
-  int kv_heads = 0;             // K/V heads (grouped-query attention); 0 = heads
-  int head_dim = 0;             // hidden / heads unless given
-  int ffn = 0;                  // FFN inner size (0 for MemN2N)
-  int embedding = 0;            // ALBERT factorised embedding size (0 = hidden)
-  int vocab = 0;                // vocabulary size (0 = unknown; only for the embedding operator)
-  std::int64_t max_positions = 0;   // longest supported sequence (0 = unbounded)
-  std::int64_t default_seq_len = 0; // tokens used when a task does not say
-  bool causal = false;          // decoder self-attention (GPT-2)
-  int image_size = 0;           // ViT: tokens = (image_size / patch_size)^2 + 1
+  std::string source;              // provenance line (paper, HF hub id, references.md)
+  int layers = 0;                  // transformer blocks (MemN2N: hops)
+  int hidden = 0;                  // model width (MemN2N: embedding size)
+  int heads = 0;                   // attention heads per layer (MemN2N: 1)
+  int kv_heads = 0;                // K/V heads (grouped-query attention); 0 = heads
+                                   // (validate_model_spec fills it in: after it, 1..heads)
+  int head_dim = 0;                // hidden / heads unless given
+  int ffn = 0;                     // FFN inner size (0 for MemN2N)
+  int embedding = 0;               // ALBERT factorised embedding size (0 = hidden)
+  int vocab = 0;                   // vocabulary size (0 = unknown; only for the embedding operator)
+  std::int64_t max_positions = 0;  // longest supported sequence (0 = unbounded)
+  std::int64_t default_seq_len = 0;  // tokens used when a task does not say
+  bool causal = false;               // decoder self-attention (GPT-2)
+  int image_size = 0;                // ViT: tokens = (image_size / patch_size)^2 + 1
   int patch_size = 0;
-  int memory_size = 0;          // MemN2N: sentences in memory (keys per hop)
+  int memory_size = 0;  // MemN2N: sentences in memory (keys per hop)
+  // Sliding-window attention (causal models only): a query of a windowed layer sees at most this
+  // many keys, itself included; 0 = none.
+  std::int64_t sliding_window = 0;
+  // 0-based layers with the window, sorted and unique; empty = every layer (when sliding_window >
+  // 0). Gemma-2 alternates: the even layers (0, 2, ...) are local, the odd ones global.
+  std::vector<int> sliding_window_layers;
+
+  // The window of layer `layer` (0 when it has none).
+  std::int64_t window_of(int layer) const;
 };
 
 // ViT tokens: (image_size / patch_size)^2 patches plus the CLS token (references.md); 0 when

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -55,6 +56,15 @@ Suite filter_suite(const Suite& suite, const std::string& glob) {
   out.source = suite.source;
   for (const auto& task : suite.tasks) {
     if (glob_match(glob, task.model + "/" + task.task)) out.tasks.push_back(task);
+  }
+  // The warnings of the kept tasks (each names its task as 'model/task').
+  for (const auto& warning : suite.warnings) {
+    for (const auto& task : out.tasks) {
+      if (warning.find("task '" + task.model + "/" + task.task + "'") != std::string::npos) {
+        out.warnings.push_back(warning);
+        break;
+      }
+    }
   }
   if (out.tasks.empty()) {
     throw InputError("", 0, "--task",
@@ -146,13 +156,31 @@ std::vector<LayerWorkload> pool(const std::vector<std::vector<LayerWorkload>>& s
 struct TaskEntry {
   std::string model;
   std::string task;
-  std::int64_t seq_len = 0;
+  TaskOptions options;
   std::string stats;
   std::int64_t line = 0;
 };
 
+// A positive integer key of a task (at most `max`).
+std::int64_t read_positive(const YAML::Node& node, const std::string& path, const char* key,
+                           std::int64_t max) {
+  std::int64_t value = 0;
+  if (!YAML::convert<std::int64_t>::decode(node, value) || value <= 0 || value > max) {
+    throw InputError(
+        path, line_of(node), key,
+        "expected a positive integer" +
+            (max < std::numeric_limits<std::int64_t>::max() ? " up to " + std::to_string(max)
+                                                            : std::string()) +
+            ", got '" + node.Scalar() + "'");
+  }
+  return value;
+}
+
 std::vector<TaskEntry> parse_tasks(const YAML::Node& tasks, const std::string& path) {
-  static const std::set<std::string> known = {"model", "task", "seq_len", "stats"};
+  static const std::set<std::string> known = {"model", "task",    "seq_len",  "stats",
+                                              "phase", "context", "generate", "batch"};
+  constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
   std::vector<TaskEntry> out;
   for (const auto& node : tasks) {
     if (!node.IsMap()) throw InputError(path, line_of(node), "tasks", "each task must be a map");
@@ -170,10 +198,49 @@ std::vector<TaskEntry> parse_tasks(const YAML::Node& tasks, const std::string& p
     e.model = node["model"].Scalar();
     e.task = node["task"].Scalar();
     e.stats = node["stats"].Scalar();
-    if (node["seq_len"]) {
-      if (!YAML::convert<std::int64_t>::decode(node["seq_len"], e.seq_len) || e.seq_len <= 0) {
-        throw InputError(path, line_of(node["seq_len"]), "seq_len",
-                         "expected a positive integer, got '" + node["seq_len"].Scalar() + "'");
+    TaskOptions& o = e.options;
+    if (const YAML::Node phase = node["phase"]) {
+      const std::string text = phase.Scalar();
+      if (text == "decode") {
+        o.phase = Phase::kDecode;
+      } else if (text != "prefill") {
+        throw InputError(path, line_of(phase), "phase",
+                         "expected prefill or decode, got '" + text + "'");
+      }
+    }
+    const bool decode = o.phase == Phase::kDecode;
+    for (const char* key : {"context", "generate", "batch"}) {
+      if (node[key] && !decode) {
+        throw InputError(path, line_of(node[key]), key,
+                         "applies to phase decode only (this task is prefill; add phase: decode)");
+      }
+    }
+    if (node["seq_len"] && node["context"]) {
+      throw InputError(path, line_of(node["context"]), "context",
+                       "give seq_len or context, not both (a decode task's context is its "
+                       "seq_len)");
+    }
+    if (node["seq_len"]) o.seq_len = read_positive(node["seq_len"], path, "seq_len", kInt64Max);
+    if (decode) {
+      if (node["context"]) {
+        o.context = read_positive(node["context"], path, "context", kInt64Max);
+      } else if (node["seq_len"]) {
+        o.context = o.seq_len;
+      } else {
+        throw InputError(path, e.line, "context",
+                         "missing required key in a decode task (keys the first generated token "
+                         "attends to: its KV cache plus itself)");
+      }
+      o.seq_len = o.context;
+      if (node["generate"]) {
+        o.generate = static_cast<int>(read_positive(node["generate"], path, "generate", kIntMax));
+      }
+      if (node["batch"]) {
+        o.batch = static_cast<int>(read_positive(node["batch"], path, "batch", kIntMax));
+      }
+      if (o.context > kInt64Max - o.generate) {
+        throw InputError(path, line_of(node["generate"] ? node["generate"] : node), "generate",
+                         "context + generate overflows");
       }
     }
     out.push_back(std::move(e));
@@ -185,8 +252,22 @@ std::vector<TaskEntry> parse_tasks(const YAML::Node& tasks, const std::string& p
 
 TaskWorkload build_task_workload(const ModelSpec& spec, const std::string& task,
                                  std::int64_t seq_len, const StatsTable& stats) {
-  if (seq_len <= 0) seq_len = spec.default_seq_len;
-  const auto shapes = build_graph(spec, seq_len).attention_layers();
+  TaskOptions options;
+  options.seq_len = seq_len;
+  return build_task_workload(spec, task, options, stats);
+}
+
+TaskWorkload build_task_workload(const ModelSpec& spec, const std::string& task,
+                                 const TaskOptions& options, const StatsTable& stats) {
+  const bool decode = options.phase == Phase::kDecode;
+  std::int64_t seq_len = decode ? options.context : options.seq_len;
+  if (!decode && seq_len <= 0) seq_len = spec.default_seq_len;
+  if (decode && (options.generate < 1 || options.batch < 1)) {
+    throw InputError("", 0, options.generate < 1 ? "generate" : "batch", "must be at least 1");
+  }
+  const auto shapes =
+      decode ? build_decode_graph(spec, options.context, options.batch).attention_layers()
+             : build_graph(spec, seq_len).attention_layers();
   const std::string what = "model '" + spec.name + "' task '" + task + "'";
   std::map<int, std::vector<const StatsRow*>> by_sample;
   for (const auto& row : stats.rows) {
@@ -194,7 +275,8 @@ TaskWorkload build_task_workload(const ModelSpec& spec, const std::string& task,
     if (row.seq_len != seq_len) {
       throw InputError(stats.file, row.line, "seq_len",
                        "row has seq_len " + std::to_string(row.seq_len) + " but " + what +
-                           " runs at " + std::to_string(seq_len));
+                           (decode ? " decodes at context " : " runs at ") +
+                           std::to_string(seq_len));
     }
     by_sample[row.sample].push_back(&row);
   }
@@ -206,6 +288,12 @@ TaskWorkload build_task_workload(const ModelSpec& spec, const std::string& task,
   w.model = spec.name;
   w.task = task;
   w.seq_len = seq_len;
+  w.phase = options.phase;
+  if (decode) {
+    w.context = options.context;
+    w.generate = options.generate;
+    w.batch = options.batch;
+  }
   if (!stats.has_samples) {
     w.layers = attach(shapes, by_sample.begin()->second, stats.file, what);
     return w;
@@ -216,6 +304,26 @@ TaskWorkload build_task_workload(const ModelSpec& spec, const std::string& task,
   }
   w.layers = pool(w.samples);
   return w;
+}
+
+std::string position_warning(const ModelSpec& spec, const std::string& task,
+                             const TaskOptions& options) {
+  if (spec.max_positions <= 0) return {};
+  const bool decode = options.phase == Phase::kDecode;
+  const std::int64_t seq_len =
+      decode ? options.context : (options.seq_len > 0 ? options.seq_len : spec.default_seq_len);
+  const std::int64_t needed = decode ? seq_len + options.generate - 1 : seq_len;
+  if (needed <= spec.max_positions) return {};
+  const std::string what =
+      decode ? "context " + std::to_string(seq_len) +
+                   (options.generate > 1
+                        ? " + " + std::to_string(options.generate - 1) +
+                              " further generated tokens = " + std::to_string(needed) + " positions"
+                        : std::string())
+             : "seq_len " + std::to_string(seq_len);
+  return "task '" + spec.name + "/" + task + "': " + what + " exceeds max_positions " +
+         std::to_string(spec.max_positions) + " of model '" + spec.name +
+         "'; priced anyway (the model was not trained for positions beyond it)";
 }
 
 Suite load_suite(const std::string& name_or_path) {
@@ -290,12 +398,18 @@ Suite load_suite(const std::string& name_or_path) {
     if (validated.insert({stats_path, model_ref}).second) {
       validate_stats_against_model(t->second, m->second);
     }
+    if (std::string warning = position_warning(m->second, e.task, e.options); !warning.empty()) {
+      suite.warnings.push_back(path + ":" + std::to_string(e.line) + ": " + warning);
+    }
     try {
-      suite.tasks.push_back(build_task_workload(m->second, e.task, e.seq_len, t->second));
+      suite.tasks.push_back(build_task_workload(m->second, e.task, e.options, t->second));
     } catch (const InputError& err) {
       // An error on a line of the statistics file names that line. One without a line (a task,
       // layer or head with no row at all) is about the suite entry: name it, then the statistics.
       if (err.line() > 0) throw;
+      if (err.file().empty()) {  // about the task's own keys (phase, context, batch, ...)
+        throw InputError(path, e.line, err.field(), "task '" + e.task + "': " + err.message());
+      }
       throw InputError(path, e.line, "task", "task '" + e.task + "': " + err.what());
     }
   }

@@ -5,19 +5,31 @@
 
 namespace leopard::workloads {
 
+namespace {
+
+// sum_{j=1}^{n} min(j, cap) for n >= 0 (0 for n <= 0): the keys seen by queries whose causal
+// horizon is 1..n, each capped at `cap` keys. Exact in double below 2^53 (a 131072-token prompt
+// gives 8.6e9).
+double capped_triangle(double n, double cap) {
+  if (n <= 0) return 0;
+  if (n <= cap) return n * (n + 1) / 2;
+  return cap * (cap + 1) / 2 + (n - cap) * cap;
+}
+
+}  // namespace
+
 double AttentionLayer::scores_per_head() const {
-  const double q = static_cast<double>(q_len);
-  const double k = static_cast<double>(k_len);
-  if (!causal) return q * k;
-  // Query i (0-based) of q_len sees keys 0..(k_len - q_len + i): the last query row is aligned
-  // with the last key (decoder self-attention when q_len == k_len).
-  double total = 0;
-  const double offset = k - q;
-  // sum_{i=0}^{q-1} clamp(offset + i + 1, 0, k)
-  for (std::int64_t i = 0; i < q_len; ++i) {
-    total += std::clamp(offset + static_cast<double>(i) + 1.0, 0.0, k);
-  }
-  return total;
+  const double q = static_cast<double>(std::max<std::int64_t>(q_len, 0));
+  const double k = static_cast<double>(std::max<std::int64_t>(k_len, 0));
+  // A query sees at most min(window, k_len) keys (no window: all k_len).
+  const double cap = window > 0 ? std::min(static_cast<double>(window), k) : k;
+  if (!causal) return q * cap;
+  // Causal, bottom-right aligned (the last query row sees the last key): query i (0-based) of q_len
+  // sees keys 0..(k_len - q_len + i), i.e. h_i = k_len - q_len + i + 1 keys (none when h_i <= 0),
+  // at most `cap` of them. The horizons run over k_len - q_len + 1 .. k_len, so the sum is
+  // T(k_len) - T(k_len - q_len) with T the capped triangle. q_len == k_len = S: S (S + 1) / 2;
+  // q_len = 1 (decode): min(k_len, window).
+  return capped_triangle(k, cap) - capped_triangle(k - q, cap);
 }
 
 double AttentionLayer::attention_macs() const { return 2.0 * heads * scores_per_head() * head_dim; }

@@ -76,6 +76,9 @@ struct Suite {
   std::string name;
   std::string source;  // file it came from
   std::vector<TaskWorkload> tasks;
+  // Non-fatal findings of loading (e.g. a sequence beyond a model's max_positions), one message
+  // each ("file:line: ..."); the library never prints them, the CLI does.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace leopard::workloads

@@ -51,6 +51,7 @@ void run_eval(const EvalArgs& a) {
   const models::ArchSpec spec = resolve_arch(a.arch, a.sets);
   const models::ArchSpec base = resolve_arch(a.baseline, {});
   const workloads::Suite suite = workloads::filter_suite(workloads::load_suite(a.suite), a.task);
+  print_warnings(suite.warnings);
   models::EvalOptions opt;
   opt.onchip_only = a.onchip_only;
   const models::SuiteEvaluator ev(suite, base, resolve_calibration(a.calibration), opt);
@@ -109,6 +110,7 @@ struct ReproduceArgs {
 void run_reproduce(const ReproduceArgs& a) {
   const OutputFormat format = parse_output_format(a.format);
   const workloads::Suite suite = workloads::load_suite("paper");
+  print_warnings(suite.warnings);
   models::EvalOptions opt;
   opt.onchip_only = true;  // the paper's methodology: compute + on-chip memory, no DRAM
   const models::SuiteEvaluator ev(suite, resolve_arch("baseline", {}),

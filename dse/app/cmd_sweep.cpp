@@ -161,6 +161,7 @@ void run_sweep_command(const SweepArgs& a) {
   if (a.budget < 0) throw InputError("", 0, "--budget", "must be >= 0");
   std::unique_ptr<dse::Optimizer> optimizer = dse::make_optimizer(a.strategy, search, oo);
   const workloads::Suite suite = workloads::load_suite(a.suite);
+  print_warnings(suite.warnings);
   models::ArchSpec baseline = models::load_arch(a.baseline);
   models::EvalOptions eo;
   eo.onchip_only = a.onchip_only;

@@ -19,13 +19,23 @@ namespace {
 
 void workloads_list(const std::string& format) {
   Table table;
-  table.columns = {"model",  "family", "layers",  "heads", "head_dim",
-                   "hidden", "ffn",    "seq_len", "causal"};
+  table.columns = {"model",  "family", "layers",  "heads",  "kv_heads", "head_dim",
+                   "hidden", "ffn",    "seq_len", "causal", "window"};
   for (const auto& name : wl::list_zoo()) {
     const wl::ModelSpec s = wl::find_model(name);
+    // window: the sliding window, "W (even)" / "W (n layers)" when only some layers have it.
+    std::string window = "-";
+    if (s.sliding_window > 0) {
+      window = std::to_string(s.sliding_window);
+      if (!s.sliding_window_layers.empty()) {
+        window += " (" + std::to_string(s.sliding_window_layers.size()) + " of " +
+                  std::to_string(s.layers) + " layers)";
+      }
+    }
     table.add_row({s.name, wl::to_string(s.family), std::int64_t{s.layers}, std::int64_t{s.heads},
-                   std::int64_t{s.head_dim}, std::int64_t{s.hidden}, std::int64_t{s.ffn},
-                   s.default_seq_len, std::string(s.causal ? "yes" : "no")});
+                   std::int64_t{s.kv_heads > 0 ? s.kv_heads : s.heads}, std::int64_t{s.head_dim},
+                   std::int64_t{s.hidden}, std::int64_t{s.ffn}, s.default_seq_len,
+                   std::string(s.causal ? "yes" : "no"), window});
   }
   render(std::cout, table, parse_output_format(format));
 }
@@ -33,14 +43,15 @@ void workloads_list(const std::string& format) {
 // One row per attention layer; adds up the layers' attention MACs.
 Table attention_table(const std::vector<wl::AttentionLayer>& layers, double& attention_macs) {
   Table table;
-  table.columns = {"layer", "name",   "heads",           "head_dim",      "q_len",
-                   "k_len", "causal", "scores_per_head", "attention_macs"};
-  table.precision = {0, 0, 0, 0, 0, 0, 0, 12, 12};
+  table.columns = {"layer", "name",   "heads",  "kv_heads",        "head_dim",      "q_len",
+                   "k_len", "causal", "window", "scores_per_head", "attention_macs"};
+  table.precision = {0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 12};
   attention_macs = 0;
   for (const auto& l : layers) {
     attention_macs += l.attention_macs();
-    table.add_row({std::int64_t{l.index}, l.name, std::int64_t{l.heads}, std::int64_t{l.head_dim},
-                   l.q_len, l.k_len, std::string(l.causal ? "yes" : "no"), l.scores_per_head(),
+    table.add_row({std::int64_t{l.index}, l.name, std::int64_t{l.heads},
+                   std::int64_t{l.kv_heads_or_heads()}, std::int64_t{l.head_dim}, l.q_len, l.k_len,
+                   std::string(l.causal ? "yes" : "no"), l.window, l.scores_per_head(),
                    l.attention_macs()});
   }
   return table;
@@ -90,9 +101,14 @@ void workloads_show(const std::string& model, std::int64_t seq_len, bool dot,
     double other_macs = 0;
     for (std::size_t id : graph.non_attention_ops()) other_macs += graph.op(id).macs;
     std::cout << spec.name << " (" << wl::to_string(spec.family) << "): " << layers.size()
-              << " attention layers, seq_len " << s << ", " << graph.size()
-              << " operators; attention MACs " << format_double(attention_macs, 6)
-              << ", other MACs " << format_double(other_macs, 6) << "\n";
+              << " attention layers, heads " << spec.heads << ", kv_heads "
+              << (spec.kv_heads > 0 ? spec.kv_heads : spec.heads) << ", seq_len " << s
+              << (spec.max_positions > 0 && s > spec.max_positions
+                      ? " (beyond max_positions " + std::to_string(spec.max_positions) + ")"
+                      : std::string())
+              << ", " << graph.size() << " operators; attention MACs "
+              << format_double(attention_macs, 6) << ", other MACs " << format_double(other_macs, 6)
+              << "\n";
   }
   render(std::cout, table, fmt);
 }

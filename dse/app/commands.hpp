@@ -4,7 +4,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <string>
+#include <vector>
 
 #include "workloads/core/table.hpp"
 
@@ -19,5 +21,11 @@ void register_store(CLI::App& app);      // query, export, merge
 
 // Adds "--format table|csv|json" (default table) bound to `target`.
 CLI::Option* add_format_option(CLI::App& cmd, std::string& target);
+
+// Prints the warnings of a loaded input (e.g. workloads::Suite::warnings) to stderr, one per line
+// as "leopard-dse: warning: ...".
+inline void print_warnings(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) std::cerr << "leopard-dse: warning: " << w << '\n';
+}
 
 }  // namespace leopard::app

@@ -47,7 +47,13 @@ TEST_CASE("workloads list shows the zoo", "[cli][workloads]") {
   }
   const Run csv = run("workloads list --format csv");
   CHECK(csv.code == 0);
-  CHECK(csv.output.rfind("model,family,layers,heads,head_dim", 0) == 0);
+  CHECK(csv.output.rfind("model,family,layers,heads,kv_heads,head_dim", 0) == 0);
+  // The LLM entries: grouped-query attention and sliding windows.
+  CHECK(has(csv.output, "llama3-8b,llama,32,32,8,128,4096,14336,8192,yes,-\n"));
+  CHECK(has(csv.output, "mistral-7b,llama,32,32,8,128,4096,14336,8192,yes,4096\n"));
+  CHECK(
+      has(csv.output, "gemma2-9b,llama,42,16,8,256,3584,14336,8192,yes,4096 (21 of 42 layers)\n"));
+  CHECK(has(csv.output, "bert-base,bert,12,12,12,64,768,3072,512,no,-\n"));
 }
 
 TEST_CASE("workloads show bert-base: 12 layers x 12 heads, head dim 64", "[cli][workloads]") {
@@ -55,17 +61,17 @@ TEST_CASE("workloads show bert-base: 12 layers x 12 heads, head dim 64", "[cli][
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK(has(r.output,
-            "layer,name,heads,head_dim,q_len,k_len,causal,scores_per_head,"
+            "layer,name,heads,kv_heads,head_dim,q_len,k_len,causal,window,scores_per_head,"
             "attention_macs\n"));
   // 2 x 12 heads x 128^2 x 64 = 25165824 attention MACs per layer.
   for (int l = 0; l < 12; ++l) {
     CHECK(has(r.output, std::to_string(l) + ",layer" + std::to_string(l) +
-                            ".qk,12,64,128,128,no,16384,25165824\n"));
+                            ".qk,12,12,64,128,128,no,0,16384,25165824\n"));
   }
   CHECK_FALSE(has(r.output, "layer12"));
   const Run table = run("workloads show bert-base");
   CHECK(table.code == 0);
-  CHECK(has(table.output, "12 attention layers, seq_len 512"));
+  CHECK(has(table.output, "12 attention layers, heads 12, kv_heads 12, seq_len 512"));
   const Run json = run("workloads show gpt2-large --seq-len 1280 --format json");
   CHECK(json.code == 0);
   CHECK(has(json.output, "\"causal\": \"yes\""));
@@ -105,7 +111,7 @@ TEST_CASE("workloads import writes a zoo entry", "[cli][workloads]") {
   CHECK(file.code == 0);
   const Run show = run("workloads show '" + yaml + "' --format csv");
   CHECK(show.code == 0);
-  CHECK(has(show.output, "0,layer0.qk,12,64,197,197,no,38809,"));
+  CHECK(has(show.output, "0,layer0.qk,12,12,64,197,197,no,0,38809,"));
   std::ofstream(dir / "broken.json") << "{\"model_type\": \"bert\"}";
   const Run missing = run("workloads import '" + (dir / "broken.json").string() + "'");
   CHECK(missing.code == 2);
@@ -127,7 +133,7 @@ TEST_CASE("workloads import model.onnx: a zoo entry that show and eval accept",
   INFO(layers.output);
   CHECK(layers.code == 0);
   CHECK(has(layers.output,
-            "0,layer0.qk,4,8,16,16,no,256,16384\n1,layer1.qk,4,8,16,16,no,256,16384\n"));
+            "0,layer0.qk,4,4,8,16,16,no,0,256,16384\n1,layer1.qk,4,4,8,16,16,no,0,256,16384\n"));
   const std::string yaml = (dir / "onnx-bert.yaml").string();
   const Run imported = run("workloads import '" + model + "' --name onnx-bert -o '" + yaml + "'");
   INFO(imported.output);
@@ -135,8 +141,8 @@ TEST_CASE("workloads import model.onnx: a zoo entry that show and eval accept",
   CHECK(has(imported.output, "wrote"));
   const Run show = run("workloads show '" + yaml + "' --format csv");
   CHECK(show.code == 0);
-  CHECK(
-      has(show.output, "0,layer0.qk,4,8,16,16,no,256,16384\n1,layer1.qk,4,8,16,16,no,256,16384\n"));
+  CHECK(has(show.output,
+            "0,layer0.qk,4,4,8,16,16,no,0,256,16384\n1,layer1.qk,4,4,8,16,16,no,0,256,16384\n"));
   // eval on a suite that names the imported YAML, with layer-level statistics rows.
   std::ofstream(dir / "stats.csv") << "model,task,layer,head,seq_len,n_scores,n_pruned,t1,t2\n"
                                       "onnx-bert,toy,0,*,16,256,128,0.5,0.5\n"
@@ -234,4 +240,59 @@ TEST_CASE("stats check rejects bad files with exit 2 naming line and field", "[c
   }
   const Run none = run("stats check /nonexistent/stats.csv");
   CHECK(none.code == 2);
+}
+
+TEST_CASE("LLM models: show prints kv_heads and windows, import writes kv_heads",
+          "[cli][workloads][llm]") {
+  const Run show = run("workloads show llama3-8b --seq-len 4096");
+  INFO(show.output);
+  REQUIRE(show.code == 0);
+  CHECK(has(show.output,
+            "llama3-8b (llama): 32 attention layers, heads 32, kv_heads 8, seq_len 4096"));
+  const Run csv = run("workloads show gemma2-9b --seq-len 8192 --format csv");
+  REQUIRE(csv.code == 0);
+  // Even layers local (window 4096: 4096 x 4097 / 2 + 4096 x 4096 scores), odd layers global.
+  CHECK(has(csv.output, "0,layer0.qk,16,8,256,8192,8192,yes,4096,25167872,"));
+  CHECK(has(csv.output, "1,layer1.qk,16,8,256,8192,8192,yes,0,33558528,"));
+  const Run beyond = run("workloads show llama3-8b --seq-len 16384");
+  CHECK(beyond.code == 0);
+  CHECK(has(beyond.output, "(beyond max_positions 8192)"));
+  const Run imported = run("workloads import '" + data("hf/Mistral-7B-v0.1.json") + "'");
+  INFO(imported.output);
+  CHECK(imported.code == 0);
+  CHECK(has(imported.output, "family: llama\n"));
+  CHECK(has(imported.output, "kv_heads: 8\n"));
+  CHECK(has(imported.output, "sliding_window: 4096\n"));
+  const Run gemma = run("workloads import '" + data("hf/gemma-2-9b.json") + "'");
+  CHECK(gemma.code == 0);
+  CHECK(has(gemma.output, "sliding_window:\n  size: 4096\n  layers: even\n"));
+}
+
+TEST_CASE("eval prices the llm suite; a sequence beyond max_positions warns on stderr",
+          "[cli][workloads][llm]") {
+  const Run llm = run("eval --arch leopard-ae --suite llm --format csv");
+  INFO(llm.output);
+  CHECK(llm.code == 0);
+  CHECK(has(llm.output, "\nllama3.1-8b,decode-128k,"));
+  CHECK(has(llm.output, "\nmistral-7b,decode-32k,"));
+  CHECK_FALSE(has(llm.output, "warning"));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("leopard-cli-llm-warn-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string rows = "model,task,layer,head,seq_len,n_scores,prune_rate,t1\n";
+  for (int l = 0; l < 32; ++l) {
+    rows += "llama3-8b,long," + std::to_string(l) + ",*,16384,16384,0.5,1\n";
+  }
+  std::ofstream(dir / "stats.csv") << rows;
+  std::ofstream(dir / "suite.yaml") << "name: w\ntasks:\n  - {model: llama3-8b, task: long, "
+                                       "phase: decode, context: 16384, stats: stats.csv}\n";
+  const auto r = leopard::test::run_command(
+      std::string("'") + LEOPARD_BINARY + "' eval --arch leopard-ae --suite '" +
+      (dir / "suite.yaml").string() + "' --format csv 2>&1 >/dev/null");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(has(r.out, "leopard-dse: warning: "));
+  CHECK(
+      has(r.out, "suite.yaml:3: task 'llama3-8b/long': context 16384 exceeds max_positions 8192"));
+  std::filesystem::remove_all(dir);
 }

@@ -260,3 +260,148 @@ TEST_CASE("importer errors name the file and the key or line", "[import]") {
   CHECK(error_of(leopard::test::write_file(dir / "type.json", wrong)).find("hidden_size") !=
         std::string::npos);
 }
+
+// --- Decoder LLMs (family llama): published HF hub configs in tests/data/workloads/hf -----------
+
+TEST_CASE("LLM config.json files import with their layers, heads, kv_heads and head_dim",
+          "[import][llm]") {
+  struct Expect {
+    const char* file;
+    int layers, hidden, heads, kv_heads, head_dim, ffn;
+    std::int64_t max_positions, window;
+    int windowed_layers;  // layers with the window (0 when none)
+  };
+  // The published values (HF hub config.json of each model; README "LLM models").
+  const Expect expect[] = {
+      {"Meta-Llama-3-8B.json", 32, 4096, 32, 8, 128, 14336, 8192, 0, 0},
+      {"Llama-3.1-8B.json", 32, 4096, 32, 8, 128, 14336, 131072, 0, 0},
+      {"Meta-Llama-3-70B.json", 80, 8192, 64, 8, 128, 28672, 8192, 0, 0},
+      {"Mistral-7B-v0.1.json", 32, 4096, 32, 8, 128, 14336, 32768, 4096, 32},
+      // use_sliding_window false: Qwen2's sliding_window 131072 is not used.
+      {"Qwen2-7B.json", 28, 3584, 28, 4, 128, 18944, 131072, 0, 0},
+      // Explicit head_dim 256 (16 x 256 = 4096 != hidden 3584); local layers alternate.
+      {"gemma-2-9b.json", 42, 3584, 16, 8, 256, 14336, 8192, 4096, 21},
+      {"gemma-7b.json", 28, 3072, 16, 16, 256, 24576, 8192, 0, 0},
+      {"Phi-3-mini-4k-instruct.json", 32, 3072, 32, 32, 96, 8192, 4096, 2047, 32},
+  };
+  for (const auto& e : expect) {
+    INFO(e.file);
+    const ModelSpec s = import_hf_config(leopard::test::data_file(std::string("hf/") + e.file), "");
+    CHECK(s.family == ModelFamily::kLlama);
+    CHECK(s.causal);
+    CHECK(s.layers == e.layers);
+    CHECK(s.hidden == e.hidden);
+    CHECK(s.heads == e.heads);
+    CHECK(s.kv_heads == e.kv_heads);
+    CHECK(s.head_dim == e.head_dim);
+    CHECK(s.ffn == e.ffn);
+    CHECK(s.max_positions == e.max_positions);
+    CHECK(s.sliding_window == e.window);
+    int windowed = 0;
+    for (int l = 0; l < s.layers; ++l) windowed += s.window_of(l) > 0 ? 1 : 0;
+    CHECK(windowed == e.windowed_layers);
+    // The graph's attention layers carry the same heads, kv_heads, head_dim and windows.
+    const auto layers = build_graph(s, 1024).attention_layers();
+    REQUIRE(static_cast<int>(layers.size()) == e.layers);
+    for (const auto& l : layers) {
+      CHECK(l.heads == e.heads);
+      CHECK(l.kv_heads == e.kv_heads);
+      CHECK(l.head_dim == e.head_dim);
+      CHECK(l.window == s.window_of(l.index));
+    }
+  }
+  // Gemma-2: even layers local (HF Gemma2DecoderLayer: is_sliding = not bool(layer_idx % 2)).
+  const ModelSpec gemma = import_hf_config(leopard::test::data_file("hf/gemma-2-9b.json"), "");
+  CHECK(gemma.window_of(0) == 4096);
+  CHECK(gemma.window_of(1) == 0);
+  CHECK(gemma.name == "gemma-2-9b");  // derived from the file name
+}
+
+TEST_CASE("imported LLM configs match the zoo entries and round-trip through YAML",
+          "[import][llm]") {
+  const std::pair<const char*, const char*> pairs[] = {
+      {"Meta-Llama-3-8B.json", "llama3-8b"},   {"Llama-3.1-8B.json", "llama3.1-8b"},
+      {"Meta-Llama-3-70B.json", "llama3-70b"}, {"Mistral-7B-v0.1.json", "mistral-7b"},
+      {"Qwen2-7B.json", "qwen2-7b"},           {"gemma-2-9b.json", "gemma2-9b"}};
+  const auto dir = leopard::test::scratch_dir("hfllm");
+  for (const auto& [file, zoo_name] : pairs) {
+    INFO(file);
+    const ModelSpec s = import_hf_config(leopard::test::data_file(std::string("hf/") + file), "");
+    const ModelSpec zoo = find_model(zoo_name);
+    CHECK(s.kv_heads == zoo.kv_heads);
+    CHECK(s.sliding_window == zoo.sliding_window);
+    CHECK(s.sliding_window_layers == zoo.sliding_window_layers);
+    CHECK(s.vocab == zoo.vocab);
+    check_same_shapes(s, zoo_name, 2048);
+    const std::string yaml = model_spec_to_yaml(s);
+    CHECK(yaml.find("kv_heads: " + std::to_string(zoo.kv_heads)) != std::string::npos);
+    const ModelSpec back =
+        load_model_spec(leopard::test::write_file(dir / (std::string(zoo_name) + ".yaml"), yaml));
+    CHECK(back.kv_heads == s.kv_heads);
+    CHECK(back.sliding_window_layers == s.sliding_window_layers);
+    check_same_shapes(back, zoo_name, 512);
+  }
+  // An MHA import writes kv_heads too (the default, heads).
+  const ModelSpec bert =
+      import_hf_config(leopard::test::write_file(dir / "config.json", kBertBase), "bert-imported");
+  CHECK(model_spec_to_yaml(bert).find("kv_heads: 12") != std::string::npos);
+}
+
+TEST_CASE("LLM sliding-window rules: Qwen2 use_sliding_window, layer_types, null window",
+          "[import][llm]") {
+  const auto dir = leopard::test::scratch_dir("hfwin");
+  const std::string common =
+      R"("num_hidden_layers": 4, "hidden_size": 64, "num_attention_heads": 4,
+         "num_key_value_heads": 2, "intermediate_size": 128, "max_position_embeddings": 256)";
+  auto load_cfg = [&](const std::string& extra) {
+    return import_hf_config(
+        leopard::test::write_file(dir / "config.json", "{" + common + ", " + extra + "}"), "t");
+  };
+  auto windowed = [](const ModelSpec& s) {
+    std::vector<int> on;
+    for (int l = 0; l < s.layers; ++l) {
+      if (s.window_of(l) > 0) on.push_back(l);
+    }
+    return on;
+  };
+  // Qwen2 with the window switched on: the layers at or above max_window_layers.
+  CHECK(windowed(load_cfg(R"("model_type": "qwen2", "sliding_window": 32,
+                           "use_sliding_window": true, "max_window_layers": 2)")) ==
+        std::vector<int>{2, 3});
+  CHECK(windowed(load_cfg(R"("model_type": "qwen2", "sliding_window": 32,
+                           "use_sliding_window": false, "max_window_layers": 2)"))
+            .empty());
+  CHECK(windowed(load_cfg(R"("model_type": "qwen2", "sliding_window": 32)")).empty());
+  // Mistral v0.2+ writes sliding_window null: no window.
+  CHECK(windowed(load_cfg(R"("model_type": "mistral", "sliding_window": null)")).empty());
+  // layer_types (newer transformers) wins over the per-family rule.
+  CHECK(windowed(load_cfg(R"("model_type": "gemma2", "sliding_window": 32,
+      "layer_types": ["full_attention", "sliding_attention", "sliding_attention",
+                      "full_attention"])")) == std::vector<int>{1, 2});
+  // head_dim absent: hidden / heads; num_key_value_heads absent: heads.
+  const ModelSpec plain = load_cfg(R"("model_type": "llama", "num_key_value_heads": null)");
+  CHECK(plain.head_dim == 16);
+  CHECK(plain.kv_heads == 4);
+  // Errors name the file and the key.
+  CHECK(error_of(leopard::test::write_file(
+                     dir / "kv.json",
+                     R"({"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64,
+                         "num_attention_heads": 4, "num_key_value_heads": 3,
+                         "intermediate_size": 8, "max_position_embeddings": 8})"))
+            .find("num_key_value_heads") != std::string::npos);
+  CHECK(error_of(leopard::test::write_file(
+                     dir / "types.json",
+                     "{" + common + R"(, "model_type": "mistral", "sliding_window": 8,
+                         "layer_types": ["sliding_attention"]})"))
+            .find("layer_types") != std::string::npos);
+  CHECK(error_of(
+            leopard::test::write_file(
+                dir / "flag.json", "{" + common + R"(, "model_type": "qwen2", "sliding_window": 8,
+                         "use_sliding_window": "yes"})"))
+            .find("use_sliding_window") != std::string::npos);
+  CHECK(error_of(leopard::test::write_file(dir / "noffn.json",
+                                           R"({"model_type": "phi3", "num_hidden_layers": 2,
+                                               "hidden_size": 64, "num_attention_heads": 4,
+                                               "max_position_embeddings": 8})"))
+            .find("intermediate_size") != std::string::npos);
+}

@@ -139,6 +139,7 @@ TEST_CASE("model_spec_to_yaml round-trips", "[zoo]") {
     CHECK(b.layers == a.layers);
     CHECK(b.hidden == a.hidden);
     CHECK(b.heads == a.heads);
+    CHECK(b.kv_heads == a.kv_heads);
     CHECK(b.head_dim == a.head_dim);
     CHECK(b.ffn == a.ffn);
     CHECK(b.embedding == a.embedding);
@@ -148,6 +149,8 @@ TEST_CASE("model_spec_to_yaml round-trips", "[zoo]") {
     CHECK(b.image_size == a.image_size);
     CHECK(b.patch_size == a.patch_size);
     CHECK(b.memory_size == a.memory_size);
+    CHECK(b.sliding_window == a.sliding_window);
+    CHECK(b.sliding_window_layers == a.sliding_window_layers);
   }
 }
 
@@ -158,5 +161,150 @@ TEST_CASE("find_model accepts a path and rejects unknown names", "[zoo]") {
     FAIL("no error");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).find("bert-gigantic") != std::string::npos);
+  }
+}
+
+// --- LLM entries: kv_heads, sliding_window ------------------------------------------------------
+
+TEST_CASE("LLM zoo entries carry the published HF configs", "[zoo][llm]") {
+  struct Expect {
+    const char* name;
+    int layers, hidden, heads, kv_heads, head_dim, ffn;
+    std::int64_t max_positions, window;
+  };
+  // HF hub config.json values (each file's `# source:` line; README "LLM models").
+  const Expect expect[] = {{"llama3-8b", 32, 4096, 32, 8, 128, 14336, 8192, 0},
+                           {"llama3.1-8b", 32, 4096, 32, 8, 128, 14336, 131072, 0},
+                           {"llama3-70b", 80, 8192, 64, 8, 128, 28672, 8192, 0},
+                           {"mistral-7b", 32, 4096, 32, 8, 128, 14336, 32768, 4096},
+                           {"qwen2-7b", 28, 3584, 28, 4, 128, 18944, 131072, 0},
+                           {"gemma2-9b", 42, 3584, 16, 8, 256, 14336, 8192, 4096}};
+  for (const auto& e : expect) {
+    INFO(e.name);
+    const ModelSpec s = find_model(e.name);
+    CHECK(s.family == ModelFamily::kLlama);
+    CHECK(s.causal);
+    CHECK(s.layers == e.layers);
+    CHECK(s.hidden == e.hidden);
+    CHECK(s.heads == e.heads);
+    CHECK(s.kv_heads == e.kv_heads);
+    CHECK(s.head_dim == e.head_dim);
+    CHECK(s.ffn == e.ffn);
+    CHECK(s.max_positions == e.max_positions);
+    CHECK(s.sliding_window == e.window);
+    CHECK(s.source.find("HF hub") == 0);
+  }
+  // Gemma-2 alternates: even layers local (window 4096), odd layers global.
+  const ModelSpec gemma = find_model("gemma2-9b");
+  CHECK(gemma.sliding_window_layers.size() == 21);
+  CHECK(gemma.window_of(0) == 4096);
+  CHECK(gemma.window_of(1) == 0);
+  CHECK(gemma.window_of(40) == 4096);
+  CHECK(gemma.window_of(41) == 0);
+  CHECK(find_model("mistral-7b").window_of(31) == 4096);
+  // kv_heads defaults to heads for the older entries.
+  CHECK(find_model("bert-base").kv_heads == 12);
+}
+
+TEST_CASE("sliding_window YAML forms: integer, all, even, odd, list", "[zoo][llm]") {
+  const auto dir = leopard::test::scratch_dir("window");
+  const std::string base =
+      "name: t\nfamily: llama\nlayers: 6\nhidden: 64\nheads: 4\nkv_heads: 2\nffn: 128\n"
+      "max_positions: 64\n";
+  auto load = [&](const std::string& tail) {
+    return load_model_spec(leopard::test::write_file(dir / "w.yaml", base + tail));
+  };
+  auto layers_with_window = [](const ModelSpec& s) {
+    std::vector<int> on;
+    for (int l = 0; l < s.layers; ++l) {
+      if (s.window_of(l) > 0) on.push_back(l);
+    }
+    return on;
+  };
+  const std::vector<int> all = {0, 1, 2, 3, 4, 5};
+  CHECK(layers_with_window(load("")).empty());
+  CHECK(layers_with_window(load("sliding_window: 16\n")) == all);
+  CHECK(layers_with_window(load("sliding_window: {size: 16, layers: all}\n")) == all);
+  CHECK(layers_with_window(load("sliding_window: {size: 16}\n")) == all);
+  CHECK(layers_with_window(load("sliding_window:\n  size: 16\n  layers: even\n")) ==
+        std::vector<int>{0, 2, 4});
+  CHECK(layers_with_window(load("sliding_window: {size: 16, layers: odd}\n")) ==
+        std::vector<int>{1, 3, 5});
+  CHECK(layers_with_window(load("sliding_window: {size: 16, layers: [5, 0, 3]}\n")) ==
+        std::vector<int>{0, 3, 5});
+  // Every layer listed is the plain form.
+  CHECK(load("sliding_window: {size: 16, layers: [0, 1, 2, 3, 4, 5]}\n")
+            .sliding_window_layers.empty());
+  const ModelSpec spec = load("sliding_window: {size: 16, layers: [1, 2]}\n");
+  CHECK(spec.window_of(1) == 16);
+  CHECK(spec.window_of(0) == 0);
+  CHECK(spec.causal);  // the llama family is causal
+
+  // The writer picks the shortest form, and it loads back to the same layers.
+  for (const char* tail : {"sliding_window: 16\n", "sliding_window: {size: 16, layers: even}\n",
+                           "sliding_window: {size: 16, layers: odd}\n",
+                           "sliding_window: {size: 16, layers: [1, 2]}\n"}) {
+    INFO(tail);
+    const ModelSpec a = load(tail);
+    const std::string yaml = model_spec_to_yaml(a);
+    CHECK(yaml.find("kv_heads: 2") != std::string::npos);
+    const ModelSpec b = load_model_spec(leopard::test::write_file(dir / "back.yaml", yaml));
+    CHECK(b.sliding_window == 16);
+    CHECK(b.sliding_window_layers == a.sliding_window_layers);
+  }
+  CHECK(
+      model_spec_to_yaml(load("sliding_window: {size: 16, layers: even}\n")).find("layers: even") !=
+      std::string::npos);
+}
+
+TEST_CASE("kv_heads and sliding_window errors name the line and field", "[zoo][llm]") {
+  const auto dir = leopard::test::scratch_dir("llmerr");
+  const std::string base =
+      "name: t\nfamily: llama\nlayers: 6\nhidden: 64\nheads: 4\nffn: 128\n"
+      "max_positions: 64\n";
+  struct Case {
+    const char* tail;
+    const char* field;
+    std::int64_t line;
+  };
+  const Case cases[] = {
+      {"kv_heads: 3\n", "kv_heads", 8},  // does not divide heads
+      {"kv_heads: 8\n", "kv_heads", 8},  // more K/V heads than query heads
+      {"kv_heads: 0\n", "kv_heads", 8},
+      {"sliding_window: 0\n", "sliding_window", 8},
+      {"sliding_window: -4\n", "sliding_window", 8},
+      {"sliding_window: wide\n", "sliding_window", 8},
+      {"sliding_window: [1, 2]\n", "sliding_window", 8},
+      {"sliding_window: {layers: even}\n", "sliding_window.size", 8},
+      {"sliding_window: {size: 16, layers: every}\n", "sliding_window.layers", 8},
+      {"sliding_window: {size: 16, layers: [0, 6]}\n", "sliding_window.layers", 8},
+      {"sliding_window: {size: 16, layers: [1, 1]}\n", "sliding_window.layers", 8},
+      {"sliding_window: {size: 16, layers: []}\n", "sliding_window.layers", 8},
+      {"sliding_window: {size: 16, every: 2}\n", "sliding_window.every", 8},
+      {"causal: false\n", "causal", 8},
+  };
+  for (const auto& c : cases) {
+    INFO(c.tail);
+    const auto file = leopard::test::write_file(dir / "bad.yaml", base + c.tail);
+    try {
+      load_model_spec(file);
+      FAIL("no error");
+    } catch (const InputError& e) {
+      CHECK(e.file() == file.string());
+      CHECK(e.field() == c.field);
+      CHECK(e.line() == c.line);
+    }
+  }
+  // A window needs a causal model.
+  const auto enc = leopard::test::write_file(
+      dir / "enc.yaml",
+      "name: t\nfamily: bert\nlayers: 2\nhidden: 64\nheads: 4\nffn: 128\nmax_positions: 64\n"
+      "sliding_window: 8\n");
+  try {
+    load_model_spec(enc);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.field() == "sliding_window");
+    CHECK(e.line() == 8);
   }
 }
