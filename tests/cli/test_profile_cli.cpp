@@ -122,7 +122,8 @@ TEST_CASE("profile: integer Q/K -> statistics CSV with exact counts", "[cli][pro
       std::vector<std::int64_t> hist(12, 0);
       std::vector<std::int32_t> qi(d), ki(d);
       for (int i = 0; i < sq; ++i) {
-        for (int j = 0; j < (causal ? std::min(i + 1, sk) : sk); ++j) {
+        // Causal is bottom-right: query i sees keys j <= i + sk - sq.
+        for (int j = 0; j < (causal ? std::min(i + 1 + sk - sq, sk) : sk); ++j) {
           std::int64_t dot = 0;
           for (int l = 0; l < d; ++l) {
             qi[static_cast<std::size_t>(l)] = q[static_cast<std::size_t>((head * sq + i) * d + l)];
@@ -158,6 +159,113 @@ TEST_CASE("profile: integer Q/K -> statistics CSV with exact counts", "[cli][pro
     CHECK(table.rows[0].layer == 3);
     CHECK(table.rows[1].head == 1);
   }
+}
+
+namespace {
+
+// Independent scalar oracle of the bit-serial rule (leopard.md section 2): after bit b (1 = sign,
+// then magnitude bits MSB first) the partial score P uses the top b - 1 magnitude bits of each k,
+// the bound M = C x (2^(n-b) - 1) with C = sum |q_l| over lanes whose signs agree (k = 0 positive);
+// the score is pruned at the first b with P + M < Th. Returns 0 when it survives every bit.
+int brute_force_bit(const std::int16_t* q, const std::int16_t* k, int d, std::int64_t th,
+                    int n_bits) {
+  for (int b = 1; b <= n_bits; ++b) {
+    const int low = n_bits - b;  // magnitude bits not yet seen
+    std::int64_t p = 0, c = 0;
+    for (int l = 0; l < d; ++l) {
+      const std::int64_t mag = k[l] < 0 ? -std::int64_t{k[l]} : k[l];
+      const std::int64_t seen = b == 1 ? 0 : mag - mag % (std::int64_t{1} << low);
+      p += std::int64_t{q[l]} * (k[l] < 0 ? -seen : seen);
+      if ((q[l] < 0) == (k[l] < 0)) c += q[l] < 0 ? -std::int64_t{q[l]} : q[l];
+    }
+    if (p + c * ((std::int64_t{1} << low) - 1) < th) return b;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("profile: grouped-query attention, decode and bottom-right causal against brute force",
+          "[cli][profile][gqa]") {
+  const int d = 8, n_bits = 12;
+  std::mt19937 rng(77);
+  std::uniform_int_distribution<int> val(-2047, 2047);
+  struct Case {
+    int hq, hkv, sq, sk;
+    bool causal;
+  };
+  // GQA G = 2 and 4, MQA (H_kv = 1), MHA; decode (S_q = 1) with and without --causal; S_q > S_k.
+  const Case cases[] = {{4, 2, 5, 11, true},  {4, 2, 5, 11, false}, {8, 2, 1, 33, true},
+                        {8, 2, 1, 33, false}, {6, 1, 3, 9, true},   {3, 3, 6, 6, true},
+                        {4, 2, 9, 4, true}};
+  const fs::path dir = work_dir();
+  for (const Case& c : cases) {
+    std::vector<std::int16_t> q(static_cast<std::size_t>(c.hq * c.sq * d));
+    std::vector<std::int16_t> k(static_cast<std::size_t>(c.hkv * c.sk * d));
+    for (auto& v : q) v = static_cast<std::int16_t>(val(rng));
+    for (auto& v : k) v = static_cast<std::int16_t>(val(rng));
+    write_npy(dir / "gq.npy", "<i2", {c.hq, c.sq, d}, q);
+    write_npy(dir / "gk.npy", "<i2", {c.hkv, c.sk, d}, k);
+    const std::int64_t th = 400000;
+    const fs::path out = dir / "gqa.csv";
+    std::string err;
+    const int rc =
+        run("profile --q '" + (dir / "gq.npy").string() + "' --k '" + (dir / "gk.npy").string() +
+                "' --threshold " + std::to_string(th) + " --model m --task t --sample 3" +
+                (c.causal ? " --causal" : "") + " -o '" + out.string() + "'",
+            &err);
+    INFO("hq " << c.hq << " hkv " << c.hkv << " sq " << c.sq << " sk " << c.sk << " causal "
+               << c.causal << ": " << err);
+    REQUIRE(rc == 0);
+    const auto lines = data_lines(out);
+    REQUIRE(lines.size() == static_cast<std::size_t>(1 + c.hq));  // one row per query head
+    CHECK(lines[0].rfind("model,task,layer,head,sample,seq_len,n_scores,n_pruned,t1,", 0) == 0);
+    const int group = c.hq / c.hkv;
+    std::int64_t all_pruned = 0, all_scores = 0;
+    for (int h = 0; h < c.hq; ++h) {
+      std::int64_t n_scores = 0, n_pruned = 0;
+      std::vector<std::int64_t> hist(n_bits, 0);
+      for (int i = 0; i < c.sq; ++i) {
+        for (int j = 0; j < c.sk; ++j) {
+          if (c.causal && j > i + c.sk - c.sq) continue;  // bottom-right causal mask
+          const std::int16_t* qr = &q[static_cast<std::size_t>((h * c.sq + i) * d)];
+          const std::int16_t* kr = &k[static_cast<std::size_t>(((h / group) * c.sk + j) * d)];
+          ++n_scores;
+          const int b = brute_force_bit(qr, kr, d, th, n_bits);
+          if (b > 0) {
+            ++n_pruned;
+            ++hist[static_cast<std::size_t>(b - 1)];
+          }
+        }
+      }
+      const std::string& line = lines[static_cast<std::size_t>(1 + h)];
+      // seq_len = max(S_q, S_k): S_k in decode.
+      REQUIRE(line.rfind(
+                  "m,t,0," + std::to_string(h) + ",3," + std::to_string(std::max(c.sq, c.sk)) + ",",
+                  0) == 0);
+      const auto nums = split_ints(line, 6);
+      REQUIRE(nums.size() == static_cast<std::size_t>(2 + n_bits));
+      CHECK(nums[0] == n_scores);
+      CHECK(nums[1] == n_pruned);
+      CHECK(std::vector<std::int64_t>(nums.begin() + 2, nums.end()) == hist);
+      all_pruned += n_pruned;
+      all_scores += n_scores;
+    }
+    CHECK(all_pruned > 0);  // the threshold splits the scores: the test can see a wrong rule
+    CHECK(all_pruned < all_scores);
+    const auto table = leopard::workloads::load_stats_csv(out);
+    CHECK(table.has_samples);
+    CHECK(table.rows.front().sample == 3);
+  }
+  // Mismatched heads: K's heads must divide Q's.
+  write_npy(dir / "gq3.npy", "<i2", {3, 2, d}, std::vector<std::int16_t>(3 * 2 * d, 1));
+  write_npy(dir / "gk2.npy", "<i2", {2, 2, d}, std::vector<std::int16_t>(2 * 2 * d, 1));
+  std::string err;
+  CHECK(run("profile --q '" + (dir / "gq3.npy").string() + "' --k '" + (dir / "gk2.npy").string() +
+                "' --threshold 0 -o '" + (dir / "x.csv").string() + "'",
+            &err) == 2);
+  CHECK(err.find("K's heads must divide Q's") != std::string::npos);
+  CHECK(err.find("gk2.npy") != std::string::npos);
 }
 
 TEST_CASE("profile: float tensors, thresholds file and calibration", "[cli][profile]") {

@@ -88,7 +88,7 @@ std::int64_t calibrate_layer(const std::vector<HeadJob>& heads, bool causal, dou
     for (std::int64_t i = 0; i < h.q.rows; i += stride) {
       for (int l = 0; l < d; ++l) q(l) = h.q.row(i)[l];
       const Eigen::RowVectorXd s = q * k.transpose();
-      const std::int64_t end = causal ? std::min(h.k.rows, i + 1) : h.k.rows;
+      const std::int64_t end = causal ? causal_key_end(i, h.q.rows, h.k.rows) : h.k.rows;
       for (std::int64_t j = 0; j < end; ++j) scores.push_back(std::llround(s(j)));
     }
   }
@@ -189,13 +189,15 @@ ProfileResult run_profile(const ProfileOptions& opt) {
   const NpyArray ka = read_npy(opt.k_file);
   const Dims qd = dims_of(qa);
   const Dims kd = dims_of(ka);
-  if (qa.shape.size() != ka.shape.size() || qd.layers != kd.layers || qd.heads != kd.heads ||
-      qd.dim != kd.dim) {
+  if (qa.shape.size() != ka.shape.size() || qd.layers != kd.layers || qd.dim != kd.dim ||
+      kd.heads > qd.heads || qd.heads % kd.heads != 0) {
     throw InputError(ka.file, 0, "shape",
                      "K shape " + shape_string(ka.shape) + " does not match Q shape " +
                          shape_string(qa.shape) +
-                         " (same rank, layers, heads and head dimension required)");
+                         " (same rank, layers and head dimension required; K's heads must divide "
+                         "Q's: grouped-query attention)");
   }
+  if (opt.sample < -1) throw InputError("--sample must be >= 0");
   ProfileResult res;
   res.model = opt.model;
   res.task = opt.task.empty() ? stem_of(opt.q_file) : opt.task;
@@ -222,14 +224,17 @@ ProfileResult run_profile(const ProfileOptions& opt) {
   res.scale_q = sq;
   res.scale_k = sk;
 
-  // Heads, layer-major.
+  // Query heads, layer-major. Grouped-query attention: query head h reads K head h / G, G = H_q /
+  // H_kv (PyTorch's repeat_interleave order, as in HF transformers' repeat_kv).
   std::vector<HeadJob> jobs;
   const int d = static_cast<int>(qd.dim);
+  const std::int64_t group = qd.heads / kd.heads;
   for (std::int64_t l = 0; l < qd.layers; ++l) {
     for (std::int64_t h = 0; h < qd.heads; ++h) {
       const std::int64_t head = l * qd.heads + h;
+      const std::int64_t kv_head = l * kd.heads + h / group;
       jobs.push_back(HeadJob{{q_int.data() + head * qd.seq * qd.dim, qd.seq, d},
-                             {k_int.data() + head * kd.seq * kd.dim, kd.seq, d},
+                             {k_int.data() + kv_head * kd.seq * kd.dim, kd.seq, d},
                              0});
     }
   }
@@ -278,6 +283,7 @@ ProfileResult run_profile(const ProfileOptions& opt) {
       ProfileRow row;
       row.layer = opt.first_layer + static_cast<int>(l);
       row.head = static_cast<int>(h);
+      row.sample = opt.sample;
       row.seq_len = std::max(qd.seq, kd.seq);
       row.counts = counts[static_cast<std::size_t>(l * qd.heads + h)];
       res.rows.push_back(std::move(row));
@@ -293,8 +299,14 @@ ProfileResult run_profile(const ProfileOptions& opt) {
               (qa.is_integer ? " (integers)" : " (float, quantised)"));
   c.push_back("k: " + ka.file + " dtype " + ka.dtype + " shape " + shape_string(ka.shape) +
               (ka.is_integer ? " (integers)" : " (float, quantised)"));
-  c.push_back("qk_bits: " + std::to_string(opt.n_bits) +
-              "; causal: " + (opt.causal ? "yes" : "no") + "; seq_len = max(S_q, S_k)");
+  c.push_back("qk_bits: " + std::to_string(opt.n_bits) + "; causal: " +
+              (opt.causal ? "yes (bottom-right: query i sees keys j <= i + S_k - S_q)" : "no") +
+              "; seq_len = max(S_q, S_k)");
+  if (kd.heads != qd.heads) {
+    c.push_back("grouped-query attention: " + std::to_string(qd.heads) + " query heads, " +
+                std::to_string(kd.heads) + " K heads; query head h uses K head h / " +
+                std::to_string(group) + " (repeat_interleave order)");
+  }
   c.push_back("scale_q: " + scale_text(sq) + "; scale_k: " + scale_text(sk) +
               (opt.scale.empty() ? " (per-tensor max-abs / (2^(n-1)-1) for floats, 1 for integers)"
                                  : " (--scale)"));
@@ -314,12 +326,14 @@ ProfileResult run_profile(const ProfileOptions& opt) {
 void write_profile_csv(const std::filesystem::path& file, const ProfileResult& r) {
   std::ostringstream out;
   for (const auto& c : r.comments) out << "# " << c << '\n';
-  out << "model,task,layer,head,seq_len,n_scores,n_pruned";
+  const bool samples = !r.rows.empty() && r.rows.front().sample >= 0;
+  out << "model,task,layer,head" << (samples ? ",sample" : "") << ",seq_len,n_scores,n_pruned";
   for (int b = 1; b <= r.n_bits; ++b) out << ",t" << b;
   out << '\n';
   for (const auto& row : r.rows) {
-    out << csv_escape(r.model) << ',' << csv_escape(r.task) << ',' << row.layer << ',' << row.head
-        << ',' << row.seq_len << ',' << row.counts.n_scores << ',' << row.counts.n_pruned;
+    out << csv_escape(r.model) << ',' << csv_escape(r.task) << ',' << row.layer << ',' << row.head;
+    if (samples) out << ',' << row.sample;
+    out << ',' << row.seq_len << ',' << row.counts.n_scores << ',' << row.counts.n_pruned;
     for (const std::int64_t h : row.counts.hist) out << ',' << h;
     out << '\n';
   }

@@ -2,9 +2,13 @@
 // per-head pruning statistics in the statistics CSV format (workloads/stats.hpp).
 //
 // Contract:
-//  - Q and K have shape [S, d], [H, S, d] or [L, H, S, d] (same rank, same L, H and d; the
-//    sequence lengths may differ, as in cross-attention). A score is the raw dot product q.k of the
-//    vectors as stored (fold any 1/sqrt(d) softmax scaling into Q or into the threshold).
+//  - Q and K have shape [S, d], [H, S, d] or [L, H, S, d] (same rank, same L and d; the sequence
+//    lengths may differ: a decode step has S_q = 1 against S_k cached keys). K may have fewer heads
+//    than Q (grouped-query attention): H_q = G x H_kv, and query head h uses K head h / G,
+//    PyTorch's repeat_interleave order. Rows are written per query head. A score is the raw dot
+//    product q.k of the vectors as stored (fold any 1/sqrt(d) softmax scaling into Q or into the
+//    threshold).
+//  - Causal: query i of S_q sees keys j <= i + S_k - S_q (bottom-right, as with a KV cache).
 //  - Integer tensors are the hardware's integers: every value must fit n-bit sign-magnitude,
 //    |v| <= 2^(n-1) - 1, else InputError. Their scale is 1 unless given with `scale`.
 //  - Float tensors are quantised symmetrically: v_int = round(v / s), s = max|v| / (2^(n-1) - 1)
@@ -51,6 +55,7 @@ struct ProfileOptions {
   std::string model = "custom";
   std::string task;     // empty: the stem of the Q file name
   int first_layer = 0;  // layer index written for the first layer of the tensors (--layer)
+  int sample = -1;      // >= 0: written to every row in a `sample` column (--sample); -1: none
   int threads = 0;      // 0 = all cores
   std::function<void(std::int64_t, std::int64_t)> progress;  // see EmulationOptions::progress
 };
@@ -63,8 +68,9 @@ struct LayerThreshold {
 
 struct ProfileRow {
   int layer = 0;
-  int head = 0;
-  std::int64_t seq_len = 0;  // max(S_q, S_k): n_scores never exceeds seq_len^2
+  int head = 0;              // query head
+  int sample = -1;           // -1: no sample column
+  std::int64_t seq_len = 0;  // max(S_q, S_k): n_scores never exceeds seq_len^2; S_k in decode
   HeadCounts counts;
 };
 
@@ -86,7 +92,8 @@ struct ProfileResult {
 ProfileResult run_profile(const ProfileOptions& options);
 
 // Writes the result as a statistics CSV with counts: '#' comment lines, then the header
-// model,task,layer,head,seq_len,n_scores,n_pruned,t1..tN and one row per (layer, head).
+// model,task,layer,head[,sample],seq_len,n_scores,n_pruned,t1..tN and one row per (layer, query
+// head); the sample column is written when the rows carry a sample.
 void write_profile_csv(const std::filesystem::path& file, const ProfileResult& result);
 
 // Reads "layer,threshold" lines ('#' comments and blank lines skipped, an optional header line).
