@@ -39,6 +39,11 @@ bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// A graph exported by PyTorch 1.13 (Debian's python3-torch) with scripts/gen_onnx_fixtures.py.
+std::filesystem::path torch_export(const std::string& name) {
+  return std::filesystem::path(LEOPARD_SOURCE_DIR) / "tests/data/onnx" / name;
+}
+
 }  // namespace
 
 TEST_CASE("BERT-like ONNX: 2 layers x 4 heads, head dim 8, 16 tokens, padding mask", "[onnx]") {
@@ -153,11 +158,14 @@ TEST_CASE("ONNX: fewer queries than keys, bottom-right causal mask", "[onnx]") {
   CHECK(layers[0].q_len == 4);
   CHECK(layers[0].k_len == 16);
   CHECK(layers[0].causal);
-  // A zoo entry is self-attention over one sequence.
-  const std::string e = error_of([&] { import_onnx(file, ""); });
-  CHECK(has(e, "decode.onnx"));
-  CHECK(has(e, "field 'k_len'"));
-  CHECK(has(e, "q_len 4 and k_len 16"));
+  // q_len != k_len is a KV-cache export: a causal decoder entry over the k_len tokens.
+  const OnnxModel m = import_onnx(file, "");
+  CHECK(m.spec.causal);
+  CHECK(m.spec.family == ModelFamily::kGpt2);  // multi-head: no K/V sharing
+  CHECK(m.spec.kv_heads == 0);
+  CHECK(m.spec.default_seq_len == 16);
+  CHECK(m.spec.max_positions == 16);
+  CHECK(has(m.spec.description, "KV-cache export (q_len 4, k_len 16)"));
 }
 
 TEST_CASE("ONNX: layers with different heads are listed but are not one zoo entry", "[onnx]") {
@@ -351,6 +359,77 @@ TEST_CASE("ONNX: a causal mask kept as external data is read from beside the mod
   CHECK(layers[0].causal);
   std::filesystem::remove(dir / "weights.bin");  // unreadable mask: not causal, not an error
   CHECK_FALSE(read_onnx_attention(dir / "ext.onnx")[0].causal);
+}
+
+TEST_CASE("PyTorch exports: heads, kv_heads, head dim, lengths and causality", "[onnx][torch]") {
+  // The shapes each model of scripts/gen_onnx_fixtures.py was built with (EXPECTED there).
+  struct Expected {
+    const char* file;
+    int heads, kv_heads, head_dim;
+    std::int64_t q_len, k_len;
+    bool causal;
+  };
+  const Expected cases[] = {
+      {"encoder.onnx", 4, 4, 8, 8, 8, false},
+      {"gpt2_causal.onnx", 4, 4, 8, 8, 8, true},
+      {"mha.onnx", 4, 4, 8, 8, 8, false},  // nn.MultiheadAttention: [batch * heads, S, d]
+      {"llama_gqa_prefill.onnx", 8, 2, 4, 8, 8, true},      // repeat_interleave: Split ... Concat
+      {"llama_gqa_hf_prefill.onnx", 8, 2, 4, 8, 8, true},   // repeat_kv: Expand + Reshape
+      {"llama_gqa_decode.onnx", 8, 2, 4, 1, 16, true},      // past K/V Concat, repeat_interleave
+      {"llama_gqa_hf_decode.onnx", 8, 2, 4, 1, 16, true}};  // past K/V Concat, repeat_kv
+  for (const Expected& c : cases) {
+    INFO(c.file);
+    const auto layers = read_onnx_attention(torch_export(c.file));
+    REQUIRE(layers.size() == 1);
+    const AttentionLayer& l = layers[0];
+    CHECK(l.heads == c.heads);
+    CHECK(l.kv_heads_or_heads() == c.kv_heads);
+    CHECK(l.kv_heads == (c.kv_heads == c.heads ? 0 : c.kv_heads));
+    CHECK(l.head_dim == c.head_dim);
+    CHECK(l.q_len == c.q_len);
+    CHECK(l.k_len == c.k_len);
+    CHECK(l.causal == c.causal);
+  }
+}
+
+TEST_CASE("PyTorch exports: zoo entries of GQA prefill and KV-cache decode graphs",
+          "[onnx][torch]") {
+  const OnnxModel enc = import_onnx(torch_export("encoder.onnx"), "");
+  CHECK(enc.spec.family == ModelFamily::kBert);
+  CHECK(enc.spec.ffn == 64);  // the MLP's 32 -> 64 -> 32 weights
+  CHECK(enc.spec.kv_heads == 0);
+
+  const OnnxModel pre = import_onnx(torch_export("llama_gqa_prefill.onnx"), "");
+  CHECK(pre.spec.heads == 8);
+  CHECK(pre.spec.kv_heads == 2);
+  CHECK(pre.spec.head_dim == 4);
+  CHECK(pre.spec.hidden == 32);
+  CHECK(pre.spec.causal);
+  CHECK(pre.spec.default_seq_len == 8);
+  CHECK(to_string(pre.spec.family) != "bert");  // llama where ModelFamily has it, else gpt2
+
+  // A decode step (q_len 1 against 15 cached + 1 new keys) is not refused: a causal decoder over
+  // k_len tokens.
+  for (const char* f : {"llama_gqa_decode.onnx", "llama_gqa_hf_decode.onnx"}) {
+    INFO(f);
+    const OnnxModel dec = import_onnx(torch_export(f), "step");
+    CHECK(dec.spec.name == "step");
+    CHECK(dec.spec.kv_heads == 2);
+    CHECK(dec.spec.heads == 8);
+    CHECK(dec.spec.causal);
+    CHECK(dec.spec.default_seq_len == 16);
+    CHECK(dec.spec.max_positions == 16);
+    CHECK(has(dec.spec.description, "grouped-query attention (2 K/V heads)"));
+  }
+}
+
+TEST_CASE("PyTorch exports: a dynamic repeat_interleave (Loop) is refused", "[onnx][torch]") {
+  const std::string e =
+      error_of([] { read_onnx_attention(torch_export("gqa_dynamic_repeat.onnx")); });
+  CHECK(has(e, "gqa_dynamic_repeat.onnx"));
+  CHECK(has(e, "(Loop)"));
+  CHECK(has(e, "dynamic repeat_interleave"));
+  CHECK(has(e, "static repeat count"));
 }
 
 TEST_CASE("ONNX files are recognised by name or by their first byte", "[onnx]") {
