@@ -370,9 +370,9 @@ TEST_CASE("PyTorch exports: heads, kv_heads, head dim, lengths and causality", "
     bool causal;
   };
   const Expected cases[] = {
-      {"encoder.onnx", 4, 4, 8, 8, 8, false},
-      {"gpt2_causal.onnx", 4, 4, 8, 8, 8, true},
-      {"mha.onnx", 4, 4, 8, 8, 8, false},  // nn.MultiheadAttention: [batch * heads, S, d]
+      {"encoder.onnx", 4, 4, 4, 8, 8, false},
+      {"gpt2_causal.onnx", 4, 4, 4, 8, 8, true},
+      {"mha.onnx", 4, 4, 4, 8, 8, false},  // nn.MultiheadAttention: [batch * heads, S, d]
       {"llama_gqa_prefill.onnx", 8, 2, 4, 8, 8, true},      // repeat_interleave: Split ... Concat
       {"llama_gqa_hf_prefill.onnx", 8, 2, 4, 8, 8, true},   // repeat_kv: Expand + Reshape
       {"llama_gqa_decode.onnx", 8, 2, 4, 1, 16, true},      // past K/V Concat, repeat_interleave
@@ -396,7 +396,7 @@ TEST_CASE("PyTorch exports: zoo entries of GQA prefill and KV-cache decode graph
           "[onnx][torch]") {
   const OnnxModel enc = import_onnx(torch_export("encoder.onnx"), "");
   CHECK(enc.spec.family == ModelFamily::kBert);
-  CHECK(enc.spec.ffn == 64);  // the MLP's 32 -> 64 -> 32 weights
+  CHECK(enc.spec.ffn == 32);  // the MLP's 16 -> 32 -> 16 weights
   CHECK(enc.spec.kv_heads == 0);
 
   const OnnxModel pre = import_onnx(torch_export("llama_gqa_prefill.onnx"), "");
