@@ -361,6 +361,85 @@ TEST_CASE("ONNX: a causal mask kept as external data is read from beside the mod
   CHECK_FALSE(read_onnx_attention(dir / "ext.onnx")[0].causal);
 }
 
+namespace {
+
+// GQA by HF's repeat_kv with every shape computed from K's shape, as exporters write it:
+//   e = Expand(Unsqueeze(k, 2), Concat(Slice(Shape(k), 0, 2), [g], Slice(Shape(k), 2, 4)))
+//   r = Reshape(e, Concat(Unsqueeze(Gather(Shape(k), 0)), [-1], Slice(Shape(k), 2, 4)))
+// K [1, kv, s, d] becomes [1, kv x g, s, d]; only folding the shape arithmetic fixes r's shape.
+onnx::ModelProto computed_repeat_kv(std::int64_t kv, std::int64_t g, std::int64_t s, std::int64_t d,
+                                    bool tile) {
+  om::Builder b;
+  const auto q = b.input("q", {1, kv * g, s, d});
+  auto repeat = [&](const std::string& x, const std::string& p) {
+    const auto shape = b.op("Shape", {x}, p + ".shape");
+    if (tile) {  // Tile along heads: the factor as a computed [1, g, 1, 1]
+      const auto reps =
+          b.op("Div", {b.op("Mul", {shape, b.int64s(p + ".g", {1, g, 1, 1})}, p + ".mul"), shape},
+               p + ".reps");
+      return b.op("Tile", {x, reps}, p + ".tile");
+    }
+    const auto head =
+        b.op("Slice", {shape, b.int64s(p + ".s0", {0}), b.int64s(p + ".e2", {2})}, p + ".head");
+    const auto tail =
+        b.op("Slice", {shape, b.int64s(p + ".s2", {2}), b.int64s(p + ".e4", {4})}, p + ".tail");
+    auto& concat = b.node("Concat", {head, b.int64s(p + ".gv", {g}), tail}, p + ".target");
+    om::Builder::integer(concat, "axis", 0);
+    const std::string target = concat.output(0);
+    const auto unsq = b.op("Unsqueeze", {x, b.int64s(p + ".ax2", {2})}, p + ".unsq");
+    const auto expanded = b.op("Expand", {unsq, target}, p + ".expand");
+    const auto batch = b.op(
+        "Unsqueeze",
+        {b.op("Gather", {shape, b.int64s(p + ".i0", {0})}, p + ".b"), b.int64s(p + ".ax0", {0})},
+        p + ".b1");
+    const auto squeezed = b.op("Squeeze", {batch, b.int64s(p + ".sq", {0})}, p + ".bs");
+    auto& flat_node = b.node("Concat", {squeezed, b.int64s(p + ".m1", {-1}), tail}, p + ".flat");
+    om::Builder::integer(flat_node, "axis", 0);
+    const std::string flat = flat_node.output(0);
+    return b.op("Reshape", {expanded, flat}, p + ".reshape");
+  };
+  const auto k = repeat(b.input("k", {1, kv, s, d}), "k");
+  const auto v = repeat(b.input("v", {1, kv, s, d}), "v");
+  const auto kt = b.transpose(k, {0, 1, 3, 2}, "kt");
+  const auto prob = b.op("Softmax", {b.op("MatMul", {q, kt}, "qk")}, "softmax");
+  b.output(b.op("MatMul", {prob, v}, "pv"));
+  return b.model();
+}
+
+}  // namespace
+
+TEST_CASE("ONNX GQA: computed repeat_kv shapes are folded; Tile; broadcast K heads", "[onnx]") {
+  for (const bool tile : {false, true}) {
+    INFO("tile " << tile);
+    const auto layers = read_onnx_attention(
+        save(computed_repeat_kv(2, 3, 8, 4, tile), tile ? "gqa_tile.onnx" : "gqa_expand.onnx"));
+    REQUIRE(layers.size() == 1);
+    CHECK(layers[0].heads == 6);
+    CHECK(layers[0].kv_heads == 2);
+    CHECK(layers[0].head_dim == 4);
+    CHECK(layers[0].q_len == 8);
+    CHECK(layers[0].k_len == 8);
+    CHECK_FALSE(layers[0].causal);
+  }
+  // MQA by broadcasting: K and V [1, 1, s, d] against Q [1, 4, s, d], no repetition node.
+  const auto mqa = read_onnx_attention(
+      save(om::qkv_model({{{1, 4, 8, 4}, {1, 1, 8, 4}}}), "mqa_broadcast.onnx"));
+  REQUIRE(mqa.size() == 1);
+  CHECK(mqa[0].heads == 4);
+  CHECK(mqa[0].kv_heads == 1);
+  // A symbolic graph input still fails, even with shape arithmetic downstream.
+  auto dynamic = computed_repeat_kv(2, 3, 8, 4, false);
+  dynamic.mutable_graph()
+      ->mutable_input(1)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(2)
+      ->set_dim_param("seq");
+  CHECK(has(error_of([&] { read_onnx_attention(save(dynamic, "gqa_dynamic.onnx")); }),
+            "static shapes required"));
+}
+
 TEST_CASE("PyTorch exports: heads, kv_heads, head dim, lengths and causality", "[onnx][torch]") {
   // The shapes each model of scripts/gen_onnx_fixtures.py was built with (EXPECTED there).
   struct Expected {
