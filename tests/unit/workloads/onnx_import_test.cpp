@@ -555,10 +555,11 @@ TEST_CASE("regenerate the ONNX bad-input corpus and fuzz seeds", "[.regen-onnx-c
   om::save(om::mlp_model(), corpus / "onnx_no_attention.onnx");
   om::save(om::qkv_model({{{1, 4, 8, 8}, {1, 4, 8, 8}}, {{1, 2, 8, 8}, {1, 2, 8, 8}}}),
            corpus / "onnx_mixed_heads.onnx");
-  om::save(om::qkv_model({{{1, 2, 1, 8}, {1, 2, 9, 8}}}), corpus / "onnx_decode_step.onnx");
-  for (const char* f :
-       {"onnx_truncated.onnx", "onnx_not_protobuf.onnx", "onnx_symbolic_seq.onnx",
-        "onnx_no_attention.onnx", "onnx_mixed_heads.onnx", "onnx_decode_step.onnx"}) {
+  // A PyTorch 1.13 export (scripts/gen_onnx_fixtures.py): K/V repeated by a Loop.
+  std::filesystem::copy_file(torch_export("gqa_dynamic_repeat.onnx"), corpus / "onnx_gqa_loop.onnx",
+                             std::filesystem::copy_options::overwrite_existing);
+  for (const char* f : {"onnx_truncated.onnx", "onnx_not_protobuf.onnx", "onnx_symbolic_seq.onnx",
+                        "onnx_no_attention.onnx", "onnx_mixed_heads.onnx"}) {
     CHECK(std::filesystem::file_size(corpus / f) < 4096);
   }
 }
