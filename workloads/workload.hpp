@@ -41,6 +41,11 @@ struct TerminationStats {
   // at one bit per step (B = 1). Sums to 1 when n_pruned > 0. For B bits per cycle a score
   // terminating at bit b takes ceil(b / B) steps (leopard.md section 2, derived).
   std::vector<double> hist;
+  // Optional (statistics CSV columns a1..aN, `profile --plane-block`): plane_alive[b - 1] =
+  // measured share of K bit-plane blocks (keys stored in bit planes, a block = N keys) that are
+  // still needed at bit b, because some score of the block's GQA group is undecided there. Empty =
+  // not measured (a model then estimates it assuming independent scores).
+  std::vector<double> plane_alive;
 
   double prune_rate() const { return n_scores > 0 ? n_pruned / n_scores : 0.0; }
   int n_bits() const { return static_cast<int>(hist.size()); }
@@ -64,8 +69,8 @@ struct TaskWorkload {
   std::int64_t seq_len = 0;  // prefill: prompt tokens; decode: context (== the statistics' seq_len)
   Phase phase = Phase::kPrefill;
   std::int64_t context = 0;  // decode: keys the first generated token attends to (cache + itself)
-  int generate = 1;          // decode: tokens generated; k_len runs from context to context+generate-1
-  int batch = 1;             // decode: sequences decoded together, each with its own KV cache
+  int generate = 1;  // decode: tokens generated; k_len runs from context to context+generate-1
+  int batch = 1;     // decode: sequences decoded together, each with its own KV cache
   std::vector<LayerWorkload> layers;
   // Optional per-sample workloads (same shapes) when the statistics carry a sample column; empty
   // otherwise. `layers` then holds the pooled statistics over all samples.

@@ -34,6 +34,7 @@ struct ProfileArgs {
   std::string task;
   int layer = 0;
   int sample = -1;
+  int plane_block = 0;
   int threads = 0;
   std::string output;
 };
@@ -53,6 +54,7 @@ void run(const ProfileArgs& a) {
   opt.task = a.task;
   opt.first_layer = a.layer;
   opt.sample = a.sample;
+  opt.plane_block = a.plane_block;
   opt.threads = a.threads;
 
   const bool tty = isatty(fileno(stderr)) != 0;
@@ -137,6 +139,10 @@ void register_profile(CLI::App& app) {
                   "Tag every row with this sample id (a `sample` column): one input of many, "
                   "for per-input tail statistics")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--plane-block", args->plane_block,
+                  "Also write a1..aN: the measured share of K bit-plane blocks of N keys (a DRAM "
+                  "burst) still needed at each bit, per GQA group (scalar emulation: slower)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("-o,--output", args->output, "Output statistics CSV")->required();

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "workloads/profile/bitserial.hpp"
@@ -266,6 +267,76 @@ TEST_CASE("profile: grouped-query attention, decode and bottom-right causal agai
             &err) == 2);
   CHECK(err.find("K's heads must divide Q's") != std::string::npos);
   CHECK(err.find("gk2.npy") != std::string::npos);
+}
+
+TEST_CASE("profile --plane-block: share of K plane blocks alive per GQA group, brute force",
+          "[cli][profile][gqa]") {
+  const int d = 8, n_bits = 12, hq = 4, hkv = 2, group = hq / hkv;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> val(-2047, 2047);
+  const fs::path dir = work_dir();
+  for (const auto& [sq, sk, block, causal] : std::vector<std::tuple<int, int, int, bool>>{
+           {3, 10, 4, true}, {1, 13, 4, false}, {2, 7, 3, false}}) {
+    std::vector<std::int16_t> q(static_cast<std::size_t>(hq * sq * d));
+    std::vector<std::int16_t> k(static_cast<std::size_t>(hkv * sk * d));
+    for (auto& v : q) v = static_cast<std::int16_t>(val(rng));
+    for (auto& v : k) v = static_cast<std::int16_t>(val(rng));
+    write_npy(dir / "pq.npy", "<i2", {hq, sq, d}, q);
+    write_npy(dir / "pk.npy", "<i2", {hkv, sk, d}, k);
+    // High (about 1.5 sigma of the dot products): most scores pruned, some blocks fully decided
+    // early, some kept alive by a survivor.
+    const std::int64_t th = 6000000;
+    const fs::path out = dir / "plane.csv";
+    std::string err;
+    REQUIRE(run("profile --q '" + (dir / "pq.npy").string() + "' --k '" +
+                    (dir / "pk.npy").string() + "' --threshold " + std::to_string(th) +
+                    " --plane-block " + std::to_string(block) + (causal ? " --causal" : "") +
+                    " -o '" + out.string() + "'",
+                &err) == 0);
+    INFO(err);
+    // Oracle: for each group, query row and block of visible keys, the planes needed are 1..the
+    // largest termination bit over the group's scores in the block (n for a surviving score).
+    std::vector<std::vector<double>> expected(static_cast<std::size_t>(hkv));
+    for (int g = 0; g < hkv; ++g) {
+      std::vector<std::int64_t> needed(n_bits, 0);
+      std::int64_t blocks = 0;
+      for (int i = 0; i < sq; ++i) {
+        const int end = causal ? std::min(sk, std::max(0, i + sk - sq + 1)) : sk;
+        for (int b0 = 0; b0 < end; b0 += block) {
+          int deepest = 0;
+          for (int h = g * group; h < (g + 1) * group; ++h) {
+            for (int j = b0; j < std::min(b0 + block, end); ++j) {
+              const int b =
+                  brute_force_bit(&q[static_cast<std::size_t>((h * sq + i) * d)],
+                                  &k[static_cast<std::size_t>((g * sk + j) * d)], d, th, n_bits);
+              deepest = std::max(deepest, b == 0 ? n_bits : b);
+            }
+          }
+          ++blocks;
+          for (int b = 0; b < deepest; ++b) ++needed[static_cast<std::size_t>(b)];
+        }
+      }
+      for (const auto n : needed) {
+        expected[static_cast<std::size_t>(g)].push_back(static_cast<double>(n) /
+                                                        static_cast<double>(blocks));
+      }
+    }
+    const auto table = leopard::workloads::load_stats_csv(out);
+    REQUIRE(table.rows.size() == static_cast<std::size_t>(hq));
+    bool some_partial = false;
+    for (const auto& row : table.rows) {
+      const auto& want = expected[static_cast<std::size_t>(row.head / group)];
+      REQUIRE(row.stats.plane_alive.size() == static_cast<std::size_t>(n_bits));
+      for (int b = 0; b < n_bits; ++b) {
+        CHECK(row.stats.plane_alive[static_cast<std::size_t>(b)] ==
+              Approx(want[static_cast<std::size_t>(b)]).margin(1e-12));
+        some_partial = some_partial || (want[static_cast<std::size_t>(b)] > 0 &&
+                                        want[static_cast<std::size_t>(b)] < 1);
+      }
+      CHECK(row.stats.plane_alive[0] == 1.0);
+    }
+    CHECK(some_partial);  // the threshold lets blocks drop out: the shares are not all 0 or 1
+  }
 }
 
 TEST_CASE("profile: float tensors, thresholds file and calibration", "[cli][profile]") {

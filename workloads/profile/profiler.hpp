@@ -56,7 +56,10 @@ struct ProfileOptions {
   std::string task;     // empty: the stem of the Q file name
   int first_layer = 0;  // layer index written for the first layer of the tensors (--layer)
   int sample = -1;      // >= 0: written to every row in a `sample` column (--sample); -1: none
-  int threads = 0;      // 0 = all cores
+  // > 0 (--plane-block N): also measure, per GQA group, the share of K bit-plane blocks of N keys
+  // alive at each bit (see plane_block_alive); 0: not measured.
+  int plane_block = 0;
+  int threads = 0;                                           // 0 = all cores
   std::function<void(std::int64_t, std::int64_t)> progress;  // see EmulationOptions::progress
 };
 
@@ -72,6 +75,7 @@ struct ProfileRow {
   int sample = -1;           // -1: no sample column
   std::int64_t seq_len = 0;  // max(S_q, S_k): n_scores never exceeds seq_len^2; S_k in decode
   HeadCounts counts;
+  std::vector<double> plane_alive;  // with --plane-block: a1..aN of the head's GQA group
 };
 
 struct ProfileResult {
@@ -92,9 +96,21 @@ struct ProfileResult {
 ProfileResult run_profile(const ProfileOptions& options);
 
 // Writes the result as a statistics CSV with counts: '#' comment lines, then the header
-// model,task,layer,head[,sample],seq_len,n_scores,n_pruned,t1..tN and one row per (layer, query
-// head); the sample column is written when the rows carry a sample.
+// model,task,layer,head[,sample],seq_len,n_scores,n_pruned,t1..tN[,a1..aN] and one row per
+// (layer, query head); the sample column is written when the rows carry a sample, a1..aN with
+// --plane-block.
 void write_profile_csv(const std::filesystem::path& file, const ProfileResult& result);
+
+// K stored in bit planes (all keys' bit 1, then bit 2, ...) in blocks of `block` keys: plane b of
+// a block is read only while some score of the block is undecided at bit b, and a K head serves
+// the G query heads of its group. For one group (the jobs of its query heads, sharing K), over
+// every query row i and every block of keys [m x block, (m + 1) x block) cut to the keys row i sees
+// (causal: bottom-right), a block needs planes 1..max b1 over its G x keys scores (a score that
+// survives needs all n). Returns alive[b - 1] = share of (row, block) pairs that need plane b; it
+// never increases with b, and alive[0] = 1. Scalar (emulate_score per score): meant for decode
+// steps and modest prefills.
+std::vector<double> plane_block_alive(const std::vector<HeadJob>& group, int n_bits, bool causal,
+                                      std::int64_t block);
 
 // Reads "layer,threshold" lines ('#' comments and blank lines skipped, an optional header line).
 std::vector<std::pair<int, double>> load_thresholds_csv(const std::filesystem::path& file);
