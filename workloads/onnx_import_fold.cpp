@@ -364,48 +364,198 @@ Result eval_reshape(const onnx::NodeProto& node, const IntTensor& x, const IntTe
   return one(out);
 }
 
+Result eval_shape(const onnx::NodeProto& node,
+                  const std::function<std::optional<Dims>(const std::string&)>& shape_of) {
+  const std::string& op = node.op_type();
+  if (node.input_size() < 1) return std::nullopt;
+  const auto dims = shape_of(node.input(0));
+  if (!dims) return std::nullopt;
+  if (op == "Size") return one(scalar_like(elements(*dims), TP::INT64));
+  const auto rank = static_cast<std::int64_t>(dims->size());
+  std::int64_t start = int_attr(node, "start", 0), end = int_attr(node, "end", rank);
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<std::int64_t>(start, 0, rank);
+  end = std::clamp<std::int64_t>(end, 0, rank);
+  IntTensor out;
+  out.v.assign(dims->begin() + start, dims->begin() + std::max(start, end));
+  out.dims = {static_cast<std::int64_t>(out.v.size())};
+  return one(out);
+}
+
+Result eval_constant_of_shape(const onnx::NodeProto& node,
+                              const std::vector<const IntTensor*>& in) {
+  if (in.empty() || in[0] == nullptr) return std::nullopt;
+  IntTensor value = scalar_like(0, TP::FLOAT);
+  if (const auto* a = attribute(node, "value")) {
+    const auto v = from_proto(a->t());
+    if (!v || v->v.size() != 1) return std::nullopt;
+    value = *v;
+  }
+  if (!foldable_type(value.type)) return std::nullopt;
+  IntTensor out;
+  out.type = value.type;
+  out.dims = in[0]->v;
+  const std::int64_t n = elements(out.dims);
+  if (n < 0) return std::nullopt;
+  out.v.assign(static_cast<std::size_t>(n), value.v[0]);
+  return one(out);
+}
+
+Result eval_gather(const onnx::NodeProto& node, const std::vector<const IntTensor*>& in) {
+  const IntTensor& x = *in[0];
+  const auto rank = static_cast<std::int64_t>(x.dims.size());
+  const auto arg = [&](std::size_t i) -> const IntTensor* {
+    return i < in.size() ? in[i] : nullptr;
+  };
+  const IntTensor* idx = arg(1);
+  bool ok = idx != nullptr;
+  const std::int64_t axis = axis_of(int_attr(node, "axis", 0), rank, &ok);
+  if (!ok) return std::nullopt;
+  const std::int64_t dim = x.dims[static_cast<std::size_t>(axis)];
+  std::vector<std::int64_t> index;
+  for (auto i : idx->v) {
+    if (i < 0) i += dim;
+    if (i < 0 || i >= dim) return std::nullopt;
+    index.push_back(i);
+  }
+  IntTensor out = take(x, axis, index);
+  // Output dims: data[:axis] + indices.dims + data[axis+1:].
+  Dims dims(x.dims.begin(), x.dims.begin() + axis);
+  dims.insert(dims.end(), idx->dims.begin(), idx->dims.end());
+  dims.insert(dims.end(), x.dims.begin() + axis + 1, x.dims.end());
+  out.dims = dims;
+  return one(out);
+}
+
+Result eval_unsqueeze(const onnx::NodeProto& node, const std::vector<const IntTensor*>& in,
+                      int opset) {
+  const std::string& op = node.op_type();
+  const IntTensor& x = *in[0];
+  const auto rank = static_cast<std::int64_t>(x.dims.size());
+  const auto axes = axes_of(node, in, 1, opset >= 13 ? "" : "axes");
+  if (!axes) return std::nullopt;
+  IntTensor out = x;
+  if (op == "Unsqueeze") {
+    const auto out_rank = rank + static_cast<std::int64_t>(axes->size());
+    std::set<std::int64_t> at;
+    for (const auto a : *axes) {
+      bool ok = true;
+      if (!at.insert(axis_of(a, out_rank, &ok)).second || !ok) return std::nullopt;
+    }
+    out.dims.clear();
+    std::size_t from = 0;
+    for (std::int64_t a = 0; a < out_rank; ++a) {
+      if (at.count(a) > 0) {
+        out.dims.push_back(1);
+      } else {
+        if (from >= x.dims.size()) return std::nullopt;
+        out.dims.push_back(x.dims[from++]);
+      }
+    }
+  } else {
+    std::set<std::int64_t> at;
+    for (const auto a : *axes) {
+      bool ok = true;
+      at.insert(axis_of(a, rank, &ok));
+      if (!ok) return std::nullopt;
+    }
+    out.dims.clear();
+    for (std::int64_t a = 0; a < rank; ++a) {
+      const std::int64_t d = x.dims[static_cast<std::size_t>(a)];
+      if ((at.empty() && d == 1) || at.count(a) > 0) {
+        if (d != 1) return std::nullopt;
+        continue;
+      }
+      out.dims.push_back(d);
+    }
+  }
+  return one(out);
+}
+
+Result eval_concat(const onnx::NodeProto& node, const std::vector<const IntTensor*>& in) {
+  const IntTensor& x = *in[0];
+  const auto rank = static_cast<std::int64_t>(x.dims.size());
+  bool ok = true;
+  const std::int64_t axis = axis_of(int_attr(node, "axis", 0), rank, &ok);
+  if (!ok) return std::nullopt;
+  // Stack along `axis`: outer blocks, each the concatenation of the inputs' inner blocks.
+  std::int64_t outer = 1;
+  for (std::int64_t a = 0; a < axis; ++a) outer *= x.dims[static_cast<std::size_t>(a)];
+  IntTensor out = x;
+  out.dims[static_cast<std::size_t>(axis)] = 0;
+  std::vector<std::int64_t> inner;
+  for (const auto* t : in) {
+    if (t == nullptr || t->dims.size() != x.dims.size()) return std::nullopt;
+    for (std::int64_t a = 0; a < rank; ++a) {
+      if (a != axis && t->dims[static_cast<std::size_t>(a)] != x.dims[static_cast<std::size_t>(a)])
+        return std::nullopt;
+    }
+    out.dims[static_cast<std::size_t>(axis)] += t->dims[static_cast<std::size_t>(axis)];
+    inner.push_back(outer > 0 ? static_cast<std::int64_t>(t->v.size()) / outer : 0);
+  }
+  if (elements(out.dims) < 0) return std::nullopt;
+  out.v.clear();
+  for (std::int64_t o = 0; o < outer; ++o) {
+    for (std::size_t k = 0; k < in.size(); ++k) {
+      const auto begin = in[k]->v.begin() + o * inner[k];
+      out.v.insert(out.v.end(), begin, begin + inner[k]);
+    }
+  }
+  return one(out);
+}
+
+Result eval_expand(const std::vector<const IntTensor*>& in) {
+  const IntTensor& x = *in[0];
+  const auto arg = [&](std::size_t i) -> const IntTensor* {
+    return i < in.size() ? in[i] : nullptr;
+  };
+  if (arg(1) == nullptr) return std::nullopt;
+  const Dims& shape = arg(1)->v;
+  const auto dims = broadcast_dims({&x.dims, &shape});
+  const std::int64_t n = dims ? elements(*dims) : -1;
+  if (n < 0) return std::nullopt;
+  IntTensor out;
+  out.type = x.type;
+  out.dims = *dims;
+  out.v.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    out.v[static_cast<std::size_t>(i)] =
+        x.v[static_cast<std::size_t>(broadcast_flat(unflatten(i, out.dims), x.dims))];
+  }
+  return one(out);
+}
+
+Result eval_range(const std::vector<const IntTensor*>& in) {
+  const IntTensor& x = *in[0];
+  const auto arg = [&](std::size_t i) -> const IntTensor* {
+    return i < in.size() ? in[i] : nullptr;
+  };
+  if (arg(1) == nullptr || arg(2) == nullptr || x.v.size() != 1 || arg(1)->v.size() != 1 ||
+      arg(2)->v.size() != 1 || arg(2)->v[0] == 0) {
+    return std::nullopt;
+  }
+  const std::int64_t start = x.v[0], limit = arg(1)->v[0], delta = arg(2)->v[0];
+  IntTensor out;
+  out.type = x.type;
+  for (std::int64_t v = start; delta > 0 ? v < limit : v > limit; v += delta) {
+    if (static_cast<std::int64_t>(out.v.size()) >= kMaxFoldElements) return std::nullopt;
+    out.v.push_back(v);
+  }
+  out.dims = {static_cast<std::int64_t>(out.v.size())};
+  return one(out);
+}
+
 // Evaluates one node; `in[i]` is nullptr for an absent or unknown input, `shape_of` gives the
 // static shape of any tensor (for Shape and Size).
 Result evaluate(const onnx::NodeProto& node, const std::vector<const IntTensor*>& in, int opset,
                 const std::function<std::optional<Dims>(const std::string&)>& shape_of) {
   const std::string& op = node.op_type();
-  if (op == "Shape" || op == "Size") {
-    if (node.input_size() < 1) return std::nullopt;
-    const auto dims = shape_of(node.input(0));
-    if (!dims) return std::nullopt;
-    if (op == "Size") return one(scalar_like(elements(*dims), TP::INT64));
-    const auto rank = static_cast<std::int64_t>(dims->size());
-    std::int64_t start = int_attr(node, "start", 0), end = int_attr(node, "end", rank);
-    if (start < 0) start += rank;
-    if (end < 0) end += rank;
-    start = std::clamp<std::int64_t>(start, 0, rank);
-    end = std::clamp<std::int64_t>(end, 0, rank);
-    IntTensor out;
-    out.v.assign(dims->begin() + start, dims->begin() + std::max(start, end));
-    out.dims = {static_cast<std::int64_t>(out.v.size())};
-    return one(out);
-  }
-  if (op == "ConstantOfShape") {
-    if (in.empty() || in[0] == nullptr) return std::nullopt;
-    IntTensor value = scalar_like(0, TP::FLOAT);
-    if (const auto* a = attribute(node, "value")) {
-      const auto v = from_proto(a->t());
-      if (!v || v->v.size() != 1) return std::nullopt;
-      value = *v;
-    }
-    if (!foldable_type(value.type)) return std::nullopt;
-    IntTensor out;
-    out.type = value.type;
-    out.dims = in[0]->v;
-    const std::int64_t n = elements(out.dims);
-    if (n < 0) return std::nullopt;
-    out.v.assign(static_cast<std::size_t>(n), value.v[0]);
-    return one(out);
-  }
+  if (op == "Shape" || op == "Size") return eval_shape(node, shape_of);
+  if (op == "ConstantOfShape") return eval_constant_of_shape(node, in);
   // Every other op needs its first input.
   if (in.empty() || in[0] == nullptr) return std::nullopt;
   const IntTensor& x = *in[0];
-  const auto rank = static_cast<std::int64_t>(x.dims.size());
   const auto arg = [&](std::size_t i) -> const IntTensor* {
     return i < in.size() ? in[i] : nullptr;
   };
@@ -417,133 +567,17 @@ Result evaluate(const onnx::NodeProto& node, const std::vector<const IntTensor*>
     normalise(out);
     return one(out);
   }
-  if (op == "Gather") {
-    const IntTensor* idx = arg(1);
-    bool ok = idx != nullptr;
-    const std::int64_t axis = axis_of(int_attr(node, "axis", 0), rank, &ok);
-    if (!ok) return std::nullopt;
-    const std::int64_t dim = x.dims[static_cast<std::size_t>(axis)];
-    std::vector<std::int64_t> index;
-    for (auto i : idx->v) {
-      if (i < 0) i += dim;
-      if (i < 0 || i >= dim) return std::nullopt;
-      index.push_back(i);
-    }
-    IntTensor out = take(x, axis, index);
-    // Output dims: data[:axis] + indices.dims + data[axis+1:].
-    Dims dims(x.dims.begin(), x.dims.begin() + axis);
-    dims.insert(dims.end(), idx->dims.begin(), idx->dims.end());
-    dims.insert(dims.end(), x.dims.begin() + axis + 1, x.dims.end());
-    out.dims = dims;
-    return one(out);
-  }
-  if (op == "Unsqueeze" || op == "Squeeze") {
-    const auto axes = axes_of(node, in, 1, opset >= 13 ? "" : "axes");
-    if (!axes) return std::nullopt;
-    IntTensor out = x;
-    if (op == "Unsqueeze") {
-      const auto out_rank = rank + static_cast<std::int64_t>(axes->size());
-      std::set<std::int64_t> at;
-      for (const auto a : *axes) {
-        bool ok = true;
-        if (!at.insert(axis_of(a, out_rank, &ok)).second || !ok) return std::nullopt;
-      }
-      out.dims.clear();
-      std::size_t from = 0;
-      for (std::int64_t a = 0; a < out_rank; ++a) {
-        if (at.count(a) > 0) {
-          out.dims.push_back(1);
-        } else {
-          if (from >= x.dims.size()) return std::nullopt;
-          out.dims.push_back(x.dims[from++]);
-        }
-      }
-    } else {
-      std::set<std::int64_t> at;
-      for (const auto a : *axes) {
-        bool ok = true;
-        at.insert(axis_of(a, rank, &ok));
-        if (!ok) return std::nullopt;
-      }
-      out.dims.clear();
-      for (std::int64_t a = 0; a < rank; ++a) {
-        const std::int64_t d = x.dims[static_cast<std::size_t>(a)];
-        if ((at.empty() && d == 1) || at.count(a) > 0) {
-          if (d != 1) return std::nullopt;
-          continue;
-        }
-        out.dims.push_back(d);
-      }
-    }
-    return one(out);
-  }
-  if (op == "Concat") {
-    bool ok = true;
-    const std::int64_t axis = axis_of(int_attr(node, "axis", 0), rank, &ok);
-    if (!ok) return std::nullopt;
-    // Stack along `axis`: outer blocks, each the concatenation of the inputs' inner blocks.
-    std::int64_t outer = 1;
-    for (std::int64_t a = 0; a < axis; ++a) outer *= x.dims[static_cast<std::size_t>(a)];
-    IntTensor out = x;
-    out.dims[static_cast<std::size_t>(axis)] = 0;
-    std::vector<std::int64_t> inner;
-    for (const auto* t : in) {
-      if (t == nullptr || t->dims.size() != x.dims.size()) return std::nullopt;
-      for (std::int64_t a = 0; a < rank; ++a) {
-        if (a != axis &&
-            t->dims[static_cast<std::size_t>(a)] != x.dims[static_cast<std::size_t>(a)])
-          return std::nullopt;
-      }
-      out.dims[static_cast<std::size_t>(axis)] += t->dims[static_cast<std::size_t>(axis)];
-      inner.push_back(outer > 0 ? static_cast<std::int64_t>(t->v.size()) / outer : 0);
-    }
-    if (elements(out.dims) < 0) return std::nullopt;
-    out.v.clear();
-    for (std::int64_t o = 0; o < outer; ++o) {
-      for (std::size_t k = 0; k < in.size(); ++k) {
-        const auto begin = in[k]->v.begin() + o * inner[k];
-        out.v.insert(out.v.end(), begin, begin + inner[k]);
-      }
-    }
-    return one(out);
-  }
+  if (op == "Gather") return eval_gather(node, in);
+  if (op == "Unsqueeze" || op == "Squeeze") return eval_unsqueeze(node, in, opset);
+  if (op == "Concat") return eval_concat(node, in);
   if (op == "Slice") return eval_slice(node, in, opset);
   if (op == "Split") return eval_split(node, in, opset);
   if (op == "Reshape") {
     if (arg(1) == nullptr) return std::nullopt;
     return eval_reshape(node, x, *arg(1));
   }
-  if (op == "Expand") {
-    if (arg(1) == nullptr) return std::nullopt;
-    const Dims& shape = arg(1)->v;
-    const auto dims = broadcast_dims({&x.dims, &shape});
-    const std::int64_t n = dims ? elements(*dims) : -1;
-    if (n < 0) return std::nullopt;
-    IntTensor out;
-    out.type = x.type;
-    out.dims = *dims;
-    out.v.resize(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) {
-      out.v[static_cast<std::size_t>(i)] =
-          x.v[static_cast<std::size_t>(broadcast_flat(unflatten(i, out.dims), x.dims))];
-    }
-    return one(out);
-  }
-  if (op == "Range") {
-    if (arg(1) == nullptr || arg(2) == nullptr || x.v.size() != 1 || arg(1)->v.size() != 1 ||
-        arg(2)->v.size() != 1 || arg(2)->v[0] == 0) {
-      return std::nullopt;
-    }
-    const std::int64_t start = x.v[0], limit = arg(1)->v[0], delta = arg(2)->v[0];
-    IntTensor out;
-    out.type = x.type;
-    for (std::int64_t v = start; delta > 0 ? v < limit : v > limit; v += delta) {
-      if (static_cast<std::int64_t>(out.v.size()) >= kMaxFoldElements) return std::nullopt;
-      out.v.push_back(v);
-    }
-    out.dims = {static_cast<std::int64_t>(out.v.size())};
-    return one(out);
-  }
+  if (op == "Expand") return eval_expand(in);
+  if (op == "Range") return eval_range(in);
   if (op == "Not") {
     return one(elementwise({&x}, TP::BOOL,
                            [](const std::vector<std::int64_t>& a) { return a[0] == 0 ? 1 : 0; }));
