@@ -541,6 +541,26 @@ struct KvTrace {
   bool kv_cache = false;    // a Concat of a graph input (the past keys or values) was met
 };
 
+// True when `tensor` is a graph input, or is read out of one by a few indexing nodes (a past
+// key/value stacked in one input, e.g. GPT-2's layer_past[0]: Gather, Slice, Squeeze, Split,
+// Transpose, Reshape, Unsqueeze, Identity, Cast).
+bool reads_graph_input(const GraphIndex& g, std::string tensor,
+                       const std::set<std::string>& graph_inputs) {
+  static const std::set<std::string> kIndexing = {"Gather",    "Slice",    "Squeeze",
+                                                  "Split",     "Identity", "Cast",
+                                                  "Transpose", "Reshape",  "Unsqueeze"};
+  for (int step = 0; step < 8; ++step) {
+    if (graph_inputs.count(tensor) > 0) return true;
+    const auto* p = g.producer(tensor);
+    if (p == nullptr || !standard_domain(*p) || kIndexing.count(p->op_type()) == 0 ||
+        p->input_size() < 1 || g.is_constant(p->input(0))) {
+      return false;
+    }
+    tensor = p->input(0);
+  }
+  return false;
+}
+
 // Walks upstream from `tensor` through the nodes exporters put between the K or V projection and
 // the attention MatMul (Transpose, Reshape, Unsqueeze, Squeeze, Split, Slice, Gather, Concat,
 // casts, a scalar scale), stopping at the first other node (the projection, a bias Add, rotary
@@ -598,7 +618,7 @@ KvTrace trace_kv(const GraphIndex& g, const std::string& tensor, const onnx::Nod
     std::string next;
     for (const auto& in : p->input()) {
       if (in.empty() || g.is_constant(in)) continue;
-      if (graph_inputs.count(in) > 0) {
+      if (op == "Concat" ? reads_graph_input(g, in, graph_inputs) : graph_inputs.count(in) > 0) {
         if (op == "Concat" && p->input_size() >= 2) out.kv_cache = true;
         continue;
       }

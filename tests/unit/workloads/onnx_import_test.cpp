@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <cstring>
 
 #include "onnx_models.hpp"
 #include "test_util.hpp"
@@ -438,6 +439,39 @@ TEST_CASE("ONNX GQA: computed repeat_kv shapes are folded; Tile; broadcast K hea
       ->set_dim_param("seq");
   CHECK(has(error_of([&] { read_onnx_attention(save(dynamic, "gqa_dynamic.onnx")); }),
             "static shapes required"));
+}
+
+TEST_CASE("ONNX KV cache: past keys stacked in one graph input (GPT-2 layer_past)", "[onnx]") {
+  om::Builder b;
+  const auto q = b.input("q", {1, 2, 1, 8});
+  const auto past = b.input("past", {2, 1, 2, 7, 8});  // [K/V, batch, heads, past tokens, d]
+  auto scalar_index = [&](const std::string& name, std::int64_t v) {
+    std::string raw(sizeof v, '\0');
+    std::memcpy(raw.data(), &v, sizeof v);
+    return b.initializer(name, {}, onnx::TensorProto::INT64, raw);
+  };
+  auto cached = [&](const std::string& p, std::int64_t which) {
+    const auto old = b.op("Gather", {past, scalar_index(p + ".i", which)}, p + ".past");
+    const auto fresh = b.transpose(b.input(p + ".new", {1, 1, 2, 8}), {0, 2, 1, 3}, p + ".t");
+    auto& cat = b.node("Concat", {old, fresh}, p + ".cat");
+    om::Builder::integer(cat, "axis", 2);
+    return cat.output(0);
+  };
+  const auto k = cached("k", 0);
+  const auto v = cached("v", 1);
+  const auto prob =
+      b.op("Softmax", {b.op("MatMul", {q, b.transpose(k, {0, 1, 3, 2}, "kt")}, "qk")}, "softmax");
+  b.output(b.op("MatMul", {prob, v}, "pv"));
+  const auto layers = read_onnx_attention(save(b.model(), "gpt2_layer_past.onnx"));
+  REQUIRE(layers.size() == 1);
+  CHECK(layers[0].q_len == 1);
+  CHECK(layers[0].k_len == 8);
+  CHECK(layers[0].causal);  // no mask: the KV-cache Concat marks the decoder
+  CHECK(layers[0].kv_heads == 0);
+  // Without a cache (K and V plain inputs of another length: cross-attention), no causal mark.
+  const auto cross =
+      read_onnx_attention(save(om::qkv_model({{{1, 2, 1, 8}, {1, 2, 9, 8}}}), "cross.onnx"));
+  CHECK_FALSE(cross[0].causal);
 }
 
 TEST_CASE("PyTorch exports: heads, kv_heads, head dim, lengths and causality", "[onnx][torch]") {
