@@ -138,11 +138,11 @@ void register_profile(CLI::App& app) {
   cmd->add_option("--sample", args->sample,
                   "Tag every row with this sample id (a `sample` column): one input of many, "
                   "for per-input tail statistics")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1000000));  // the statistics loader's index range
   cmd->add_option("--plane-block", args->plane_block,
                   "Also write a1..aN: the measured share of K bit-plane blocks of N keys (a DRAM "
                   "burst) still needed at each bit, per GQA group (scalar emulation: slower)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("-o,--output", args->output, "Output statistics CSV")->required();
