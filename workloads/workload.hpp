@@ -69,8 +69,8 @@ struct TaskWorkload {
   std::int64_t seq_len = 0;  // prefill: prompt tokens; decode: context (== the statistics' seq_len)
   Phase phase = Phase::kPrefill;
   std::int64_t context = 0;  // decode: keys the first generated token attends to (cache + itself)
-  int generate = 1;  // decode: tokens generated; k_len runs from context to context+generate-1
-  int batch = 1;     // decode: sequences decoded together, each with its own KV cache
+  int generate = 1;          // decode: tokens generated; k_len runs from context to context+generate-1
+  int batch = 1;             // decode: sequences decoded together, each with its own KV cache
   std::vector<LayerWorkload> layers;
   // Optional per-sample workloads (same shapes) when the statistics carry a sample column; empty
   // otherwise. `layers` then holds the pooled statistics over all samples.
