@@ -4,7 +4,6 @@
 #include "workloads/onnx_import.hpp"
 
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
 #include <bit>
@@ -20,6 +19,7 @@
 
 #include "workloads/core/error.hpp"
 #include "workloads/core/paths.hpp"
+#include "workloads/onnx_import_fold.hpp"
 
 namespace leopard::workloads {
 
@@ -40,6 +40,9 @@ constexpr int kMaxMatchSteps = 4096;
 // Largest matrix (last two dims) scanned for a triangular pattern: 2^28 elements, far above a
 // 4096 x 4096 causal buffer.
 constexpr std::int64_t kMaxMaskElements = std::int64_t{1} << 28;
+// Nodes visited upstream of K^T or V when looking for the GQA repetition and the KV-cache Concat
+// (PyTorch's repeat_interleave puts about ten between the cache and the MatMul).
+constexpr int kMaxKvTrace = 64;
 // First byte of a serialised ModelProto: field 1 (ir_version), wire type 0 (varint): (1 << 3) | 0.
 constexpr unsigned char kIrVersionTag = 0x08;
 // Fused attention operators (onnxruntime contrib ops; ONNX opset 23 Attention) are not unfolded;
@@ -532,9 +535,108 @@ std::vector<std::int64_t> static_dims(const GraphIndex& g, const std::string& te
   return dims;
 }
 
+// What lies between an attention operand (K^T or V) and the K / V projection.
+struct KvTrace {
+  std::int64_t repeat = 1;  // product of the Expand / Tile repetition factors met
+  bool kv_cache = false;    // a Concat of a graph input (the past keys or values) was met
+};
+
+// True when `tensor` is a graph input, or is read out of one by a few indexing nodes (a past
+// key/value stacked in one input, e.g. GPT-2's layer_past[0]: Gather, Slice, Squeeze, Split,
+// Transpose, Reshape, Unsqueeze, Identity, Cast).
+bool reads_graph_input(const GraphIndex& g, std::string tensor,
+                       const std::set<std::string>& graph_inputs) {
+  static const std::set<std::string> kIndexing = {"Gather",    "Slice",    "Squeeze",
+                                                  "Split",     "Identity", "Cast",
+                                                  "Transpose", "Reshape",  "Unsqueeze"};
+  for (int step = 0; step < 8; ++step) {
+    if (graph_inputs.count(tensor) > 0) return true;
+    const auto* p = g.producer(tensor);
+    if (p == nullptr || !standard_domain(*p) || kIndexing.count(p->op_type()) == 0 ||
+        p->input_size() < 1 || g.is_constant(p->input(0))) {
+      return false;
+    }
+    tensor = p->input(0);
+  }
+  return false;
+}
+
+// Walks upstream from `tensor` through the nodes exporters put between the K or V projection and
+// the attention MatMul (Transpose, Reshape, Unsqueeze, Squeeze, Split, Slice, Gather, Concat,
+// casts, a scalar scale), stopping at the first other node (the projection, a bias Add, rotary
+// embeddings), a graph input or a constant. Grouped-query attention repeats each K/V head G times
+// on that path, either with Expand (HF repeat_kv: Unsqueeze -> Expand -> Reshape; PyTorch 1.13's
+// static repeat_interleave: Split -> per slice Unsqueeze -> Expand -> Reshape -> Concat) or with
+// Tile; G is the product of their factors, elements out / elements in, along the path of each
+// node's first computed input. A Loop on the path (PyTorch's dynamic repeat_interleave) is an
+// InputError: its repetition is not known before run time.
+KvTrace trace_kv(const GraphIndex& g, const std::string& tensor, const onnx::NodeProto& at,
+                 const std::string& path) {
+  static const std::set<std::string> kPass = {"Transpose",
+                                              "Reshape",
+                                              "Unsqueeze",
+                                              "Squeeze",
+                                              "Split",
+                                              "Slice",
+                                              "Gather",
+                                              "Identity",
+                                              "Cast",
+                                              "Flatten",
+                                              "Concat",
+                                              "Expand",
+                                              "Tile",
+                                              "Mul",
+                                              "Div",
+                                              "ConcatFromSequence",
+                                              "SequenceInsert",
+                                              "SplitToSequence"};
+  KvTrace out;
+  std::string t = tensor;
+  std::set<std::string> graph_inputs;
+  for (const auto& vi : g.graph().input()) {
+    if (!g.is_constant(vi.name())) graph_inputs.insert(vi.name());
+  }
+  for (int step = 0; step < kMaxKvTrace; ++step) {
+    const auto* p = g.producer(t);
+    if (p == nullptr || g.is_constant(t) || !standard_domain(*p)) break;
+    const std::string& op = p->op_type();
+    if (op == "Loop" || op == "Scan") {
+      throw InputError(path, 0, t,
+                       "attention at " + node_label(at) + ": its K or V heads come through " +
+                           node_label(*p) +
+                           ", a dynamic repeat_interleave (repeats known only at run time): "
+                           "export with a static repeat count (an int) or repeat K and V with "
+                           "expand + reshape (HF repeat_kv)");
+    }
+    if (kPass.count(op) == 0 || p->input_size() < 1) break;
+    if (op == "Expand" || op == "Tile") {
+      const auto in = g.elements(p->input(0));
+      const auto res = g.elements(t);
+      if (in && res && *in > 0 && *res % *in == 0) out.repeat *= *res / *in;
+    }
+    // Next: the first computed input (a Concat with the past keys continues with the new ones).
+    std::string next;
+    for (const auto& in : p->input()) {
+      if (in.empty() || g.is_constant(in)) continue;
+      if (op == "Concat" ? reads_graph_input(g, in, graph_inputs) : graph_inputs.count(in) > 0) {
+        if (op == "Concat" && p->input_size() >= 2) out.kv_cache = true;
+        continue;
+      }
+      if (next.empty()) next = in;
+      if (op != "Concat") break;
+    }
+    if (next.empty()) break;
+    t = next;
+  }
+  return out;
+}
+
 AttentionLayer layer_of(const GraphIndex& g, const onnx::NodeProto& qk, const Match& m,
                         const std::string& path, const std::string& inference_error,
                         MaskClassifier& masks) {
+  // First: a Loop on the K or V path explains the unknown shapes better than they do.
+  const KvTrace k_trace = trace_kv(g, qk.input(1), qk, path);
+  const KvTrace v_trace = trace_kv(g, m.pv->input(1), *m.pv, path);
   const auto q = static_dims(g, qk.input(0), qk, path, inference_error);
   const auto kt = static_dims(g, qk.input(1), qk, path, inference_error);
   const auto v = static_dims(g, m.pv->input(1), *m.pv, path, inference_error);
@@ -554,7 +656,9 @@ AttentionLayer layer_of(const GraphIndex& g, const onnx::NodeProto& qk, const Ma
   if (v[r - 1] != d) throw bad("V's head dim differs from Q's (not supported)");
   // Heads: rank 3 [batch * heads, seq, d] read with batch 1; rank >= 4 [batch, h1, ..., seq, d]
   // with heads = h1 x ...; K^T and V may broadcast (size 1) along a head dim.
-  std::int64_t heads = 1;
+  // K/V heads: K's and V's own head dims (1 where they broadcast), divided by the repetition
+  // traced upstream of them (grouped-query attention).
+  std::int64_t heads = 1, k_heads = 1, v_heads = 1;
   for (std::size_t i = r == 3 ? 0 : 1; i + 2 < r; ++i) {
     const std::int64_t n = std::max({q[i], kt[i], v[i]});
     for (const std::int64_t x : {q[i], kt[i], v[i]}) {
@@ -562,15 +666,34 @@ AttentionLayer layer_of(const GraphIndex& g, const onnx::NodeProto& qk, const Ma
     }
     if (n > std::numeric_limits<int>::max() / heads) throw bad("too many heads");
     heads *= n;
+    k_heads *= kt[i];
+    v_heads *= v[i];
+  }
+  if (k_heads % k_trace.repeat != 0 || v_heads % v_trace.repeat != 0) {
+    throw bad("K or V is repeated " + std::to_string(k_trace.repeat) + " / " +
+              std::to_string(v_trace.repeat) + " times, which does not divide its " +
+              std::to_string(k_heads) + " / " + std::to_string(v_heads) + " heads");
+  }
+  const std::int64_t kv_heads = k_heads / k_trace.repeat;
+  if (v_heads / v_trace.repeat != kv_heads) {
+    throw bad("K has " + std::to_string(kv_heads) + " heads before repetition but V has " +
+              std::to_string(v_heads / v_trace.repeat));
+  }
+  if (heads % kv_heads != 0) {
+    throw bad(std::to_string(kv_heads) + " K/V heads do not divide the " + std::to_string(heads) +
+              " query heads");
   }
   if (d > std::numeric_limits<int>::max()) throw bad("head dim too large");
   AttentionLayer layer;
   layer.name = name;
   layer.heads = static_cast<int>(heads);
   layer.head_dim = static_cast<int>(d);
+  layer.kv_heads = kv_heads == heads ? 0 : static_cast<int>(kv_heads);
   layer.q_len = q[r - 2];
   layer.k_len = kt[r - 1];
-  layer.causal = std::any_of(m.masks.begin(), m.masks.end(),
+  // Causal: a triangular mask, or a KV cache (a decoder's past keys: one decode step has no mask).
+  layer.causal = k_trace.kv_cache || v_trace.kv_cache ||
+                 std::any_of(m.masks.begin(), m.masks.end(),
                              [&](const std::string& mask) { return masks.is_causal(mask); });
   return layer;
 }
@@ -665,12 +788,10 @@ Extracted extract(const std::filesystem::path& file, bool want_ffn) {
   // Shape inference fills value_info for the intermediate tensors (error mode 0: a node it cannot
   // infer is skipped). When it fails outright the declared shapes are used and its message is
   // quoted if a needed shape is then missing.
-  std::string inference_error;
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception& e) {
-    inference_error = e.what();
-  }
+  // Shape arithmetic (Shape -> Gather -> Concat -> Reshape, the ConstantOfShape / Equal / Where
+  // chains of expand) is constant-folded between rounds of inference, so that shapes the exporter
+  // computes from static inputs are fixed.
+  const std::string inference_error = onnx_fold::infer_and_fold(model);
   const GraphIndex g(model.graph());
   PatternMatcher matcher(g, onnx_opset(model));
   MaskClassifier masks(g, file.parent_path());
@@ -689,6 +810,16 @@ Extracted extract(const std::filesystem::path& file, bool want_ffn) {
     if (hidden <= std::numeric_limits<int>::max()) out.ffn = ffn_width(g, static_cast<int>(hidden));
   }
   return out;
+}
+
+// `llama` (decoder-only, causal, grouped-query attention) when this build's ModelFamily has it,
+// else gpt2, the causal decoder family without extra operators.
+ModelFamily gqa_family() {
+  try {
+    return parse_family("llama", "", "family");
+  } catch (const InputError&) {
+    return ModelFamily::kGpt2;
+  }
 }
 
 std::string layer_text(const AttentionLayer& l) {
@@ -711,17 +842,18 @@ ModelSpec spec_from_layers(const std::vector<AttentionLayer>& layers, int ffn,
                            ": a zoo entry needs the same heads and head dim in every layer "
                            "(`workloads show FILE` lists them)");
     }
-    if (l.q_len != l.k_len) {
-      throw InputError(path, 0, "k_len",
-                       layer_text(l) + " has q_len " + std::to_string(l.q_len) + " and k_len " +
-                           std::to_string(l.k_len) +
-                           ": a zoo entry describes self-attention with q_len == k_len (export "
-                           "without past keys and values)");
+    if (l.kv_heads_or_heads() != first.kv_heads_or_heads()) {
+      throw InputError(path, 0, "kv_heads",
+                       layer_text(l) + " has " + std::to_string(l.kv_heads_or_heads()) +
+                           " K/V heads but " + layer_text(first) + " has " +
+                           std::to_string(first.kv_heads_or_heads()) +
+                           ": a zoo entry has one number of K/V heads");
     }
-    if (l.q_len != first.q_len) {
-      throw InputError(path, 0, "q_len",
-                       layer_text(l) + " has q_len " + std::to_string(l.q_len) + " but " +
-                           layer_text(first) + " has " + std::to_string(first.q_len) +
+    if (l.q_len != first.q_len || l.k_len != first.k_len) {
+      throw InputError(path, 0, l.q_len != first.q_len ? "q_len" : "k_len",
+                       layer_text(l) + " has q_len " + std::to_string(l.q_len) + ", k_len " +
+                           std::to_string(l.k_len) + " but " + layer_text(first) + " has " +
+                           std::to_string(first.q_len) + ", " + std::to_string(first.k_len) +
                            ": a zoo entry has one sequence length");
     }
     if (l.causal != first.causal) {
@@ -736,25 +868,36 @@ ModelSpec spec_from_layers(const std::vector<AttentionLayer>& layers, int ffn,
     throw InputError(path, 0, "hidden",
                      "heads x head dim = " + std::to_string(hidden) + " is too large");
   }
+  // q_len != k_len: a KV-cache export (a prefill chunk or a decode step against past keys), read
+  // as a causal decoder whose sequence is the k_len tokens the keys cover.
+  const bool kv_cache = first.q_len != first.k_len;
+  const bool causal = first.causal || kv_cache;
+  const bool gqa = first.kv_heads_or_heads() != first.heads;
   ModelSpec spec;
   spec.name = name;
   if (spec.name.empty()) spec.name = file.stem().string();
   if (spec.name.empty()) spec.name = "onnx-model";
-  // Decoder (causal) -> gpt2, encoder -> bert: the families whose graphs have no extra operators.
-  spec.family = first.causal ? ModelFamily::kGpt2 : ModelFamily::kBert;
+  // Grouped-query decoder -> llama; other decoders (causal) -> gpt2; encoders -> bert: the families
+  // whose graphs have no extra operators.
+  spec.family = gqa ? gqa_family() : causal ? ModelFamily::kGpt2 : ModelFamily::kBert;
+  spec.kv_heads = first.kv_heads;
   spec.layers = static_cast<int>(layers.size());
   spec.heads = first.heads;
   spec.head_dim = first.head_dim;
   spec.hidden = static_cast<int>(hidden);
   // 4 x hidden: the usual transformer MLP ratio (BERT, GPT-2), used when no weight pair is found.
   spec.ffn = ffn > 0 ? ffn : 4 * spec.hidden;
-  spec.max_positions = first.q_len;  // the exported (static) length; longer ones stay allowed
-  spec.default_seq_len = first.q_len;
-  spec.causal = first.causal;
+  spec.max_positions = first.k_len;  // the exported (static) length; longer ones stay allowed
+  spec.default_seq_len = first.k_len;
+  spec.causal = causal;
   spec.description =
       "imported from ONNX: " + std::to_string(layers.size()) +
-      " attention layers found by pattern, ffn " +
-      (ffn > 0 ? "from the MLP weights" : "assumed 4 x hidden (no MLP weights found)");
+      " attention layers found by pattern" +
+      (gqa ? ", grouped-query attention (" + std::to_string(first.kv_heads) + " K/V heads)" : "") +
+      (kv_cache ? ", KV-cache export (q_len " + std::to_string(first.q_len) + ", k_len " +
+                      std::to_string(first.k_len) + ")"
+                : "") +
+      ", ffn " + (ffn > 0 ? "from the MLP weights" : "assumed 4 x hidden (no MLP weights found)");
   spec.source = "ONNX import of " + file.filename().string();
   validate_model_spec(spec, path);
   return spec;

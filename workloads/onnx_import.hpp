@@ -16,7 +16,18 @@
 //   O = MatMul(P, V)             V [..., k_len, d] (value head dim must equal d)
 // Shapes (after ONNX shape inference) of rank 4 [batch, heads, seq, d] (rank >= 5: every dim
 // between batch and the last two multiplies into heads); rank 3 [batch * heads, seq, d] is read
-// with batch 1 (export with batch size 1); rank 2 is one head. Every dim must be a fixed number.
+// with batch 1 (export with batch size 1); rank 2 is one head. Every dim must be a fixed number:
+// graph inputs need static shapes, and shapes the graph computes from them (Shape -> Gather ->
+// Concat -> Reshape, expand's ConstantOfShape / Equal / Where chains) are constant-folded
+// (onnx_import_fold.hpp) before shape inference fixes them.
+//
+// Grouped-query attention (kv_heads): K and V may have fewer heads than Q, either broadcast in the
+// MatMul (a size-1 head dim) or repeated between the K/V projection and the MatMuls: HF's
+// repeat_kv (Unsqueeze -> Expand -> Reshape), PyTorch 1.13's static repeat_interleave (Split into
+// H_kv slices, Unsqueeze / Expand / Reshape each, Concat) or Tile; kv_heads = K's heads / the
+// repetition (see trace_kv in onnx_import.cpp). A dynamic repeat_interleave (a Loop) is refused.
+// KV cache: a Concat of a graph input (the past keys or values) on the K or V path marks the layer
+// causal (a decode step, q_len = 1, has no mask); q_len < k_len then.
 //
 // Causal: a layer is causal when its mask operands (the other input of an Add, the condition of a
 // Where) are computed from a Trilu node or from a constant (initializer or Constant node) whose
@@ -39,9 +50,10 @@ struct OnnxModel {
   // In graph order, index 0..n-1; name = the QK^T MatMul node's name (its output tensor's name when
   // the node has none).
   std::vector<AttentionLayer> layers;
-  // The zoo entry: layers, heads, head_dim, hidden = heads x head_dim, default_seq_len = q_len,
-  // causal, family gpt2 when causal else bert, ffn from the MLP weights (4 x hidden when not
-  // found).
+  // The zoo entry: layers, heads, kv_heads, head_dim, hidden = heads x head_dim, default_seq_len
+  // = max_positions = k_len, causal (also when q_len != k_len: a KV-cache export), family llama
+  // for grouped-query attention (gpt2 while ModelFamily has no llama), else gpt2 when causal, else
+  // bert; ffn from the MLP weights (4 x hidden when not found).
   ModelSpec spec;
 };
 
@@ -56,8 +68,8 @@ bool looks_like_onnx(const std::filesystem::path& file);
 std::vector<AttentionLayer> read_onnx_attention(const std::filesystem::path& file);
 
 // read_onnx_attention plus the zoo entry; `name` (may be empty: the file's stem) names it. Every
-// layer must have the same heads, head dim, q_len == k_len and causality, else InputError naming
-// the first layer that differs.
+// layer must have the same heads, K/V heads, head dim, q_len, k_len and causality, else InputError
+// naming the first layer that differs.
 OnnxModel import_onnx(const std::filesystem::path& file, const std::string& name);
 
 }  // namespace leopard::workloads

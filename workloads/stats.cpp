@@ -30,12 +30,14 @@ struct Columns {
   std::map<std::string, std::size_t> index;  // name -> position
   std::vector<std::string> names;
   std::vector<std::size_t> t;  // position of t1..tN
+  std::vector<std::size_t> a;  // position of a1..aN (optional, N as for t)
   std::optional<std::size_t> sample, n_pruned, prune_rate;
 };
 
-// Reads a histogram column name "t<b>" (b >= 1); 0 when the name is something else.
-int t_column_bit(const std::string& name) {
-  if (name.size() < 2 || name[0] != 't') return 0;
+// Reads a histogram column name "t<b>" (or, with prefix 'a', a plane-block column "a<b>"), b >= 1;
+// 0 when the name is something else.
+int t_column_bit(const std::string& name, char prefix = 't') {
+  if (name.size() < 2 || name[0] != prefix) return 0;
   const auto v = parse_int(std::string_view(name).substr(1));
   if (!v || *v < 1 || *v > 1000 || name[1] == '+' || name[1] == '0') return 0;
   return static_cast<int>(*v);
@@ -47,7 +49,7 @@ Columns parse_header(const std::vector<std::string>& fields, const std::string& 
       "model", "task", "layer", "head", "sample", "seq_len", "n_scores", "n_pruned", "prune_rate"};
   Columns c;
   c.names = fields;
-  std::map<int, std::size_t> bits;
+  std::map<int, std::size_t> bits, alive;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const std::string& name = fields[i];
     if (name.empty()) throw InputError(file, line, "column " + std::to_string(i + 1), "empty name");
@@ -55,11 +57,13 @@ Columns parse_header(const std::vector<std::string>& fields, const std::string& 
     c.index[name] = i;
     if (const int b = t_column_bit(name); b > 0) {
       bits[b] = i;
+    } else if (const int a = t_column_bit(name, 'a'); a > 0) {
+      alive[a] = i;
     } else if (!known.count(name)) {
       throw InputError(file, line, name,
                        "unknown column (expected model, task, layer, head, "
                        "[sample], seq_len, n_scores, n_pruned or prune_rate, "
-                       "t1..tN)");
+                       "t1..tN, [a1..aN])");
     }
   }
   for (const char* required : {"model", "task", "layer", "head", "seq_len", "n_scores"}) {
@@ -85,6 +89,22 @@ Columns parse_header(const std::vector<std::string>& fields, const std::string& 
   if (static_cast<int>(c.t.size()) > kMaxBits) {
     throw InputError(file, line, "t" + std::to_string(kMaxBits + 1),
                      "at most " + std::to_string(kMaxBits) + " histogram columns");
+  }
+  // Optional plane-block columns: a1..aN, one per histogram bit.
+  expected = 1;
+  for (const auto& [b, pos] : alive) {
+    if (b != expected || b > static_cast<int>(c.t.size())) {
+      throw InputError(file, line, "a" + std::to_string(b),
+                       "plane-block columns must be a1..a" + std::to_string(c.t.size()) +
+                           ", one per histogram column");
+    }
+    c.a.push_back(pos);
+    ++expected;
+  }
+  if (!c.a.empty() && c.a.size() != c.t.size()) {
+    throw InputError(file, line, "a" + std::to_string(c.a.size() + 1),
+                     "plane-block columns must be a1..a" + std::to_string(c.t.size()) +
+                         ", one per histogram column");
   }
   return c;
 }
@@ -191,6 +211,17 @@ StatsRow parse_row(const Columns& c, const std::vector<std::string>& fields,
     std::fill(s.hist.begin(), s.hist.end(), 0.0);
   } else {
     for (double& h : s.hist) h /= sum;
+  }
+  // Plane-block shares: fractions in [0, 1], never increasing from one bit to the next (a plane is
+  // needed only while some score of the block is undecided, which holds for every earlier plane).
+  for (std::size_t b = 0; b < c.a.size(); ++b) {
+    const double a = p.number(c.a[b]);
+    if (a < 0 || a > 1) p.fail(c.a[b], "share " + fields[c.a[b]] + " outside [0, 1]");
+    if (b > 0 && a > s.plane_alive.back() + kCountRelativeTolerance) {
+      p.fail(c.a[b], "share " + fields[c.a[b]] + " larger than the previous bit's (" +
+                         fields[c.a[b - 1]] + "): planes are needed in order");
+    }
+    s.plane_alive.push_back(a);
   }
   return row;
 }
@@ -329,6 +360,14 @@ void write_stats_csv(const std::filesystem::path& file, const std::vector<std::s
   out << "model,task,layer,head" << (table.has_samples ? ",sample" : "")
       << ",seq_len,n_scores,n_pruned";
   for (int b = 1; b <= n_bits; ++b) out << ",t" << b;
+  // Plane-block shares only when every row has them.
+  const bool alive = !table.rows.empty() &&
+                     std::all_of(table.rows.begin(), table.rows.end(), [&](const StatsRow& r) {
+                       return static_cast<int>(r.stats.plane_alive.size()) == n_bits;
+                     });
+  if (alive) {
+    for (int b = 1; b <= n_bits; ++b) out << ",a" << b;
+  }
   out << '\n';
   // 15 significant digits: fractions and counts reload within the loader's tolerances.
   constexpr int kDigits = 15;
@@ -343,6 +382,9 @@ void write_stats_csv(const std::filesystem::path& file, const std::vector<std::s
                            ? row.stats.hist[static_cast<std::size_t>(b)]
                            : 0.0;
       out << ',' << format_double(h, kDigits);
+    }
+    if (alive) {
+      for (const double a : row.stats.plane_alive) out << ',' << format_double(a, kDigits);
     }
     out << '\n';
   }

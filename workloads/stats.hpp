@@ -9,6 +9,9 @@
 //   t1..tN                        termination histogram of the pruned scores over K bits processed
 //                                 (bit resolution, B = 1): counts summing to n_pruned, or
 //                                 fractions summing to 1. N is 1..32 and contiguous from t1.
+//   [a1..aN]                      optional (`profile --plane-block`): measured share of K
+//                                 bit-plane blocks still needed at bit b (fractions in [0, 1],
+//                                 never increasing), one per t column: stats.plane_alive.
 // Lines starting with '#' are comments (provenance); blank lines are skipped.
 #pragma once
 

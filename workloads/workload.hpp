@@ -41,6 +41,11 @@ struct TerminationStats {
   // at one bit per step (B = 1). Sums to 1 when n_pruned > 0. For B bits per cycle a score
   // terminating at bit b takes ceil(b / B) steps (leopard.md section 2, derived).
   std::vector<double> hist;
+  // Optional (statistics CSV columns a1..aN, `profile --plane-block`): plane_alive[b - 1] =
+  // measured share of K bit-plane blocks (keys stored in bit planes, a block = N keys) that are
+  // still needed at bit b, because some score of the block's GQA group is undecided there. Empty =
+  // not measured (a model then estimates it assuming independent scores).
+  std::vector<double> plane_alive;
 
   double prune_rate() const { return n_scores > 0 ? n_pruned / n_scores : 0.0; }
   int n_bits() const { return static_cast<int>(hist.size()); }

@@ -33,6 +33,8 @@ struct ProfileArgs {
   std::string model = "custom";
   std::string task;
   int layer = 0;
+  int sample = -1;
+  int plane_block = 0;
   int threads = 0;
   std::string output;
 };
@@ -51,6 +53,8 @@ void run(const ProfileArgs& a) {
   opt.model = a.model;
   opt.task = a.task;
   opt.first_layer = a.layer;
+  opt.sample = a.sample;
+  opt.plane_block = a.plane_block;
   opt.threads = a.threads;
 
   const bool tty = isatty(fileno(stderr)) != 0;
@@ -98,7 +102,10 @@ void register_profile(CLI::App& app) {
       "per-head pruning statistics (statistics CSV, t1..tN as counts)");
   cmd->add_option("--q", args->q_file, "Query tensor .npy: [S,d], [H,S,d] or [L,H,S,d]")
       ->required();
-  cmd->add_option("--k", args->k_file, "Key tensor .npy, same rank/L/H/d as Q (S may differ)")
+  cmd->add_option("--k", args->k_file,
+                  "Key tensor .npy, same rank/L/d as Q (S may differ: a decode step against a KV "
+                  "cache); H_kv heads dividing Q's H (grouped-query attention: query head h uses "
+                  "K head h / (H / H_kv))")
       ->required();
   auto* th = cmd->add_option("--threshold", args->threshold,
                              "Threshold for every layer, in the tensors' units (score = q.k)");
@@ -118,7 +125,9 @@ void register_profile(CLI::App& app) {
   auto* target = cmd->add_option("--target-rate", args->target_rate,
                                  "Target prune rate in [0, 1] for --calibrate")
                      ->check(CLI::Range(0.0, 1.0));
-  cmd->add_flag("--causal", args->causal, "Count only scores with key index <= query index");
+  cmd->add_flag("--causal", args->causal,
+                "Count only the scores a causal mask keeps, aligned bottom-right as with a KV "
+                "cache: query i of S_q sees keys j <= i + S_k - S_q");
   cmd->add_option("--model", args->model, "Model name written to the CSV (a zoo name for suites)")
       ->capture_default_str();
   cmd->add_option("--task", args->task, "Task name written to the CSV (default: Q file stem)");
@@ -126,6 +135,14 @@ void register_profile(CLI::App& app) {
                   "Layer index of the first layer in the tensors (for [S,d] or [H,S,d] inputs: "
                   "the layer they come from)")
       ->capture_default_str();
+  cmd->add_option("--sample", args->sample,
+                  "Tag every row with this sample id (a `sample` column): one input of many, "
+                  "for per-input tail statistics")
+      ->check(CLI::Range(0, 1000000));  // the statistics loader's index range
+  cmd->add_option("--plane-block", args->plane_block,
+                  "Also write a1..aN: the measured share of K bit-plane blocks of N keys (a DRAM "
+                  "burst) still needed at each bit, per GQA group (scalar emulation: slower)")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("-o,--output", args->output, "Output statistics CSV")->required();

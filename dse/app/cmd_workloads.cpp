@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "dse/app/commands.hpp"
 #include "workloads/core/error.hpp"
@@ -72,6 +73,24 @@ void workloads_show_onnx(const std::string& file, std::int64_t seq_len, bool dot
   const OutputFormat fmt = parse_output_format(format);
   double attention_macs = 0;
   const auto layers = wl::read_onnx_attention(file);
+  if (fmt == OutputFormat::kJson) {
+    // One object per attention layer, typed for scripts (causal a boolean, kv_heads explicit).
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& l : layers) {
+      out.push_back({{"layer", l.index},
+                     {"name", l.name},
+                     {"heads", l.heads},
+                     {"kv_heads", l.kv_heads_or_heads()},
+                     {"head_dim", l.head_dim},
+                     {"q_len", l.q_len},
+                     {"k_len", l.k_len},
+                     {"causal", l.causal},
+                     {"scores_per_head", l.scores_per_head()},
+                     {"attention_macs", l.attention_macs()}});
+    }
+    std::cout << out.dump(2) << '\n';
+    return;
+  }
   const Table table = attention_table(layers, attention_macs);
   if (fmt == OutputFormat::kTable) {
     std::cout << file << " (ONNX): " << layers.size() << " attention layers; attention MACs "

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "workloads/profile/bitserial.hpp"
@@ -122,7 +123,8 @@ TEST_CASE("profile: integer Q/K -> statistics CSV with exact counts", "[cli][pro
       std::vector<std::int64_t> hist(12, 0);
       std::vector<std::int32_t> qi(d), ki(d);
       for (int i = 0; i < sq; ++i) {
-        for (int j = 0; j < (causal ? std::min(i + 1, sk) : sk); ++j) {
+        // Causal is bottom-right: query i sees keys j <= i + sk - sq.
+        for (int j = 0; j < (causal ? std::min(i + 1 + sk - sq, sk) : sk); ++j) {
           std::int64_t dot = 0;
           for (int l = 0; l < d; ++l) {
             qi[static_cast<std::size_t>(l)] = q[static_cast<std::size_t>((head * sq + i) * d + l)];
@@ -157,6 +159,183 @@ TEST_CASE("profile: integer Q/K -> statistics CSV with exact counts", "[cli][pro
     REQUIRE(table.rows.size() == static_cast<std::size_t>(h));
     CHECK(table.rows[0].layer == 3);
     CHECK(table.rows[1].head == 1);
+  }
+}
+
+namespace {
+
+// Independent scalar oracle of the bit-serial rule (leopard.md section 2): after bit b (1 = sign,
+// then magnitude bits MSB first) the partial score P uses the top b - 1 magnitude bits of each k,
+// the bound M = C x (2^(n-b) - 1) with C = sum |q_l| over lanes whose signs agree (k = 0 positive);
+// the score is pruned at the first b with P + M < Th. Returns 0 when it survives every bit.
+int brute_force_bit(const std::int16_t* q, const std::int16_t* k, int d, std::int64_t th,
+                    int n_bits) {
+  for (int b = 1; b <= n_bits; ++b) {
+    const int low = n_bits - b;  // magnitude bits not yet seen
+    std::int64_t p = 0, c = 0;
+    for (int l = 0; l < d; ++l) {
+      const std::int64_t mag = k[l] < 0 ? -std::int64_t{k[l]} : k[l];
+      const std::int64_t seen = b == 1 ? 0 : mag - mag % (std::int64_t{1} << low);
+      p += std::int64_t{q[l]} * (k[l] < 0 ? -seen : seen);
+      if ((q[l] < 0) == (k[l] < 0)) c += q[l] < 0 ? -std::int64_t{q[l]} : q[l];
+    }
+    if (p + c * ((std::int64_t{1} << low) - 1) < th) return b;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("profile: grouped-query attention, decode and bottom-right causal against brute force",
+          "[cli][profile][gqa]") {
+  const int d = 8, n_bits = 12;
+  std::mt19937 rng(77);
+  std::uniform_int_distribution<int> val(-2047, 2047);
+  struct Case {
+    int hq, hkv, sq, sk;
+    bool causal;
+  };
+  // GQA G = 2 and 4, MQA (H_kv = 1), MHA; decode (S_q = 1) with and without --causal; S_q > S_k.
+  const Case cases[] = {{4, 2, 5, 11, true},  {4, 2, 5, 11, false}, {8, 2, 1, 33, true},
+                        {8, 2, 1, 33, false}, {6, 1, 3, 9, true},   {3, 3, 6, 6, true},
+                        {4, 2, 9, 4, true}};
+  const fs::path dir = work_dir();
+  for (const Case& c : cases) {
+    std::vector<std::int16_t> q(static_cast<std::size_t>(c.hq * c.sq * d));
+    std::vector<std::int16_t> k(static_cast<std::size_t>(c.hkv * c.sk * d));
+    for (auto& v : q) v = static_cast<std::int16_t>(val(rng));
+    for (auto& v : k) v = static_cast<std::int16_t>(val(rng));
+    write_npy(dir / "gq.npy", "<i2", {c.hq, c.sq, d}, q);
+    write_npy(dir / "gk.npy", "<i2", {c.hkv, c.sk, d}, k);
+    const std::int64_t th = 400000;
+    const fs::path out = dir / "gqa.csv";
+    std::string err;
+    const int rc =
+        run("profile --q '" + (dir / "gq.npy").string() + "' --k '" + (dir / "gk.npy").string() +
+                "' --threshold " + std::to_string(th) + " --model m --task t --sample 3" +
+                (c.causal ? " --causal" : "") + " -o '" + out.string() + "'",
+            &err);
+    INFO("hq " << c.hq << " hkv " << c.hkv << " sq " << c.sq << " sk " << c.sk << " causal "
+               << c.causal << ": " << err);
+    REQUIRE(rc == 0);
+    const auto lines = data_lines(out);
+    REQUIRE(lines.size() == static_cast<std::size_t>(1 + c.hq));  // one row per query head
+    CHECK(lines[0].rfind("model,task,layer,head,sample,seq_len,n_scores,n_pruned,t1,", 0) == 0);
+    const int group = c.hq / c.hkv;
+    std::int64_t all_pruned = 0, all_scores = 0;
+    for (int h = 0; h < c.hq; ++h) {
+      std::int64_t n_scores = 0, n_pruned = 0;
+      std::vector<std::int64_t> hist(n_bits, 0);
+      for (int i = 0; i < c.sq; ++i) {
+        for (int j = 0; j < c.sk; ++j) {
+          if (c.causal && j > i + c.sk - c.sq) continue;  // bottom-right causal mask
+          const std::int16_t* qr = &q[static_cast<std::size_t>((h * c.sq + i) * d)];
+          const std::int16_t* kr = &k[static_cast<std::size_t>(((h / group) * c.sk + j) * d)];
+          ++n_scores;
+          const int b = brute_force_bit(qr, kr, d, th, n_bits);
+          if (b > 0) {
+            ++n_pruned;
+            ++hist[static_cast<std::size_t>(b - 1)];
+          }
+        }
+      }
+      const std::string& line = lines[static_cast<std::size_t>(1 + h)];
+      // seq_len = max(S_q, S_k): S_k in decode.
+      REQUIRE(line.rfind(
+                  "m,t,0," + std::to_string(h) + ",3," + std::to_string(std::max(c.sq, c.sk)) + ",",
+                  0) == 0);
+      const auto nums = split_ints(line, 6);
+      REQUIRE(nums.size() == static_cast<std::size_t>(2 + n_bits));
+      CHECK(nums[0] == n_scores);
+      CHECK(nums[1] == n_pruned);
+      CHECK(std::vector<std::int64_t>(nums.begin() + 2, nums.end()) == hist);
+      all_pruned += n_pruned;
+      all_scores += n_scores;
+    }
+    CHECK(all_pruned > 0);  // the threshold splits the scores: the test can see a wrong rule
+    CHECK(all_pruned < all_scores);
+    const auto table = leopard::workloads::load_stats_csv(out);
+    CHECK(table.has_samples);
+    CHECK(table.rows.front().sample == 3);
+  }
+  // Mismatched heads: K's heads must divide Q's.
+  write_npy(dir / "gq3.npy", "<i2", {3, 2, d}, std::vector<std::int16_t>(3 * 2 * d, 1));
+  write_npy(dir / "gk2.npy", "<i2", {2, 2, d}, std::vector<std::int16_t>(2 * 2 * d, 1));
+  std::string err;
+  CHECK(run("profile --q '" + (dir / "gq3.npy").string() + "' --k '" + (dir / "gk2.npy").string() +
+                "' --threshold 0 -o '" + (dir / "x.csv").string() + "'",
+            &err) == 2);
+  CHECK(err.find("K's heads must divide Q's") != std::string::npos);
+  CHECK(err.find("gk2.npy") != std::string::npos);
+}
+
+TEST_CASE("profile --plane-block: share of K plane blocks alive per GQA group, brute force",
+          "[cli][profile][gqa]") {
+  const int d = 8, n_bits = 12, hq = 4, hkv = 2, group = hq / hkv;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> val(-2047, 2047);
+  const fs::path dir = work_dir();
+  for (const auto& [sq, sk, block, causal] : std::vector<std::tuple<int, int, int, bool>>{
+           {3, 10, 4, true}, {1, 13, 4, false}, {2, 7, 3, false}}) {
+    std::vector<std::int16_t> q(static_cast<std::size_t>(hq * sq * d));
+    std::vector<std::int16_t> k(static_cast<std::size_t>(hkv * sk * d));
+    for (auto& v : q) v = static_cast<std::int16_t>(val(rng));
+    for (auto& v : k) v = static_cast<std::int16_t>(val(rng));
+    write_npy(dir / "pq.npy", "<i2", {hq, sq, d}, q);
+    write_npy(dir / "pk.npy", "<i2", {hkv, sk, d}, k);
+    // High (about 1.5 sigma of the dot products): most scores pruned, some blocks fully decided
+    // early, some kept alive by a survivor.
+    const std::int64_t th = 6000000;
+    const fs::path out = dir / "plane.csv";
+    std::string err;
+    REQUIRE(run("profile --q '" + (dir / "pq.npy").string() + "' --k '" +
+                    (dir / "pk.npy").string() + "' --threshold " + std::to_string(th) +
+                    " --plane-block " + std::to_string(block) + (causal ? " --causal" : "") +
+                    " -o '" + out.string() + "'",
+                &err) == 0);
+    INFO(err);
+    // Oracle: for each group, query row and block of visible keys, the planes needed are 1..the
+    // largest termination bit over the group's scores in the block (n for a surviving score).
+    std::vector<std::vector<double>> expected(static_cast<std::size_t>(hkv));
+    for (int g = 0; g < hkv; ++g) {
+      std::vector<std::int64_t> needed(n_bits, 0);
+      std::int64_t blocks = 0;
+      for (int i = 0; i < sq; ++i) {
+        const int end = causal ? std::min(sk, std::max(0, i + sk - sq + 1)) : sk;
+        for (int b0 = 0; b0 < end; b0 += block) {
+          int deepest = 0;
+          for (int h = g * group; h < (g + 1) * group; ++h) {
+            for (int j = b0; j < std::min(b0 + block, end); ++j) {
+              const int b =
+                  brute_force_bit(&q[static_cast<std::size_t>((h * sq + i) * d)],
+                                  &k[static_cast<std::size_t>((g * sk + j) * d)], d, th, n_bits);
+              deepest = std::max(deepest, b == 0 ? n_bits : b);
+            }
+          }
+          ++blocks;
+          for (int b = 0; b < deepest; ++b) ++needed[static_cast<std::size_t>(b)];
+        }
+      }
+      for (const auto n : needed) {
+        expected[static_cast<std::size_t>(g)].push_back(static_cast<double>(n) /
+                                                        static_cast<double>(blocks));
+      }
+    }
+    const auto table = leopard::workloads::load_stats_csv(out);
+    REQUIRE(table.rows.size() == static_cast<std::size_t>(hq));
+    bool some_partial = false;
+    for (const auto& row : table.rows) {
+      const auto& want = expected[static_cast<std::size_t>(row.head / group)];
+      REQUIRE(row.stats.plane_alive.size() == static_cast<std::size_t>(n_bits));
+      for (int b = 0; b < n_bits; ++b) {
+        CHECK(row.stats.plane_alive[static_cast<std::size_t>(b)] ==
+              Approx(want[static_cast<std::size_t>(b)]).margin(1e-12));
+        some_partial = some_partial || (want[static_cast<std::size_t>(b)] > 0 &&
+                                        want[static_cast<std::size_t>(b)] < 1);
+      }
+      CHECK(row.stats.plane_alive[0] == 1.0);
+    }
+    CHECK(some_partial);  // the threshold lets blocks drop out: the shares are not all 0 or 1
   }
 }
 

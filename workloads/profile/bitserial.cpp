@@ -47,11 +47,16 @@ Decision emulate_score(const std::int32_t* q, const std::int32_t* k, int d, std:
   return Decision{};  // exact q.k >= Th: survives
 }
 
+std::int64_t causal_key_end(std::int64_t i, std::int64_t q_rows, std::int64_t k_rows) {
+  return std::clamp<std::int64_t>(i + (k_rows - q_rows) + 1, 0, k_rows);
+}
+
 std::int64_t scores_per_head(std::int64_t q_rows, std::int64_t k_rows, bool causal) {
   if (!causal) return q_rows * k_rows;
-  // Pairs (i, j) with j <= i: row i has min(i + 1, k_rows) keys.
-  const std::int64_t full = std::min(q_rows, k_rows);  // rows 0..full-1 have i+1 keys
-  return full * (full + 1) / 2 + (q_rows - full) * k_rows;
+  // Row i sees max(0, k - q + 1 + i) keys: the last min(q, k) rows see k - min(q, k) + 1 .. k keys
+  // (an arithmetic series), the earlier ones none.
+  const std::int64_t rows = std::min(q_rows, k_rows);
+  return rows * (2 * k_rows - rows + 1) / 2;
 }
 
 HeadCounts emulate_head_reference(const HeadJob& job, int n_bits, bool causal) {
@@ -59,7 +64,7 @@ HeadCounts emulate_head_reference(const HeadJob& job, int n_bits, bool causal) {
   out.hist.assign(static_cast<std::size_t>(n_bits), 0);
   const int d = job.q.cols;
   for (std::int64_t i = 0; i < job.q.rows; ++i) {
-    const std::int64_t end = causal ? std::min(job.k.rows, i + 1) : job.k.rows;
+    const std::int64_t end = causal ? causal_key_end(i, job.q.rows, job.k.rows) : job.k.rows;
     for (std::int64_t j = 0; j < end; ++j) {
       const Decision dec = emulate_score(job.q.row(i), job.k.row(j), d, job.threshold, n_bits);
       ++out.n_scores;
@@ -508,8 +513,10 @@ void run_task(const HeadJob& job, std::int64_t k_begin, std::int64_t k_rows,
   s.q.assign(static_cast<std::size_t>(shape.width), Elem{0});
   PruneCounts pc;
   const std::int64_t block_q = std::max(1, options.block_q);
-  // Causal: query rows before k_begin see none of these keys.
-  const std::int64_t q_start = options.causal ? k_begin : 0;
+  // Causal, bottom-right: query i sees keys j <= i + (S_k - S_q); rows before k_begin - offset see
+  // none of these keys.
+  const std::int64_t offset = job.k.rows - job.q.rows;
+  const std::int64_t q_start = options.causal ? std::max<std::int64_t>(0, k_begin - offset) : 0;
   for (std::int64_t qb = q_start; qb < job.q.rows; qb += block_q) {
     const std::int64_t q_end = std::min(job.q.rows, qb + block_q);
     for (std::int64_t i = qb; i < q_end; ++i) {
@@ -519,8 +526,9 @@ void run_task(const HeadJob& job, std::int64_t k_begin, std::int64_t k_rows,
         s.q[static_cast<std::size_t>(l)] = static_cast<Elem>(qr[l]);
         a += std::llabs(qr[l]);
       }
-      // Causal: score (i, j) exists only for key j <= query i.
-      const std::int64_t n_keys = options.causal ? std::min(k_rows, i - k_begin + 1) : k_rows;
+      // Causal: score (i, j) exists only for key j <= i + offset.
+      const std::int64_t n_keys =
+          options.causal ? std::clamp<std::int64_t>(i + offset - k_begin + 1, 0, k_rows) : k_rows;
       counts.n_scores += n_keys;
       kernel.row(s.q.data(), a, s.keys, n_keys, job.threshold, n_bits, shape, pc);
     }

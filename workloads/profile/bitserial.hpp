@@ -81,10 +81,12 @@ bool emulation_kernel_available(EmulationKernel kernel);
 
 struct EmulationOptions {
   int n_bits = 12;
-  bool causal = false;  // count only scores with key index <= query index
-  int threads = 0;      // 0 = std::thread::hardware_concurrency()
-  int block_q = 128;    // query rows per block
-  int block_k = 128;    // keys per block
+  // Count only the scores a causal mask keeps, aligned bottom-right as with a KV cache: query i
+  // of S_q sees keys j <= i + (S_k - S_q) (j <= i when S_q == S_k).
+  bool causal = false;
+  int threads = 0;    // 0 = std::thread::hardware_concurrency()
+  int block_q = 128;  // query rows per block
+  int block_k = 128;  // keys per block
   // Called after each finished block with (scores done, scores total); may be called from worker
   // threads, but never concurrently. Empty = no progress reporting.
   std::function<void(std::int64_t, std::int64_t)> progress;
@@ -102,7 +104,11 @@ HeadCounts emulate_head_reference(const HeadJob& job, int n_bits, bool causal);
 std::vector<HeadCounts> emulate_heads(const std::vector<HeadJob>& jobs,
                                       const EmulationOptions& options);
 
-// Number of scores a head computes: S_q x S_k, or the pairs with key index <= query index (causal).
+// Causal (bottom-right) keys of query row i: keys [0, end) with end = clamp(i + S_k - S_q + 1, 0,
+// S_k).
+std::int64_t causal_key_end(std::int64_t i, std::int64_t q_rows, std::int64_t k_rows);
+
+// Number of scores a head computes: S_q x S_k, or the causal (bottom-right) pairs.
 std::int64_t scores_per_head(std::int64_t q_rows, std::int64_t k_rows, bool causal);
 
 }  // namespace leopard::workloads::profile

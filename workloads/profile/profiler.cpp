@@ -88,7 +88,7 @@ std::int64_t calibrate_layer(const std::vector<HeadJob>& heads, bool causal, dou
     for (std::int64_t i = 0; i < h.q.rows; i += stride) {
       for (int l = 0; l < d; ++l) q(l) = h.q.row(i)[l];
       const Eigen::RowVectorXd s = q * k.transpose();
-      const std::int64_t end = causal ? std::min(h.k.rows, i + 1) : h.k.rows;
+      const std::int64_t end = causal ? causal_key_end(i, h.q.rows, h.k.rows) : h.k.rows;
       for (std::int64_t j = 0; j < end; ++j) scores.push_back(std::llround(s(j)));
     }
   }
@@ -102,6 +102,34 @@ std::int64_t calibrate_layer(const std::vector<HeadJob>& heads, bool causal, dou
 std::string stem_of(const std::filesystem::path& p) { return p.stem().string(); }
 
 }  // namespace
+
+std::vector<double> plane_block_alive(const std::vector<HeadJob>& group, int n_bits, bool causal,
+                                      std::int64_t block) {
+  std::vector<double> alive(static_cast<std::size_t>(n_bits), 0.0);
+  if (group.empty() || block <= 0) return alive;
+  const std::int64_t sq = group.front().q.rows, sk = group.front().k.rows;
+  const int d = group.front().q.cols;
+  std::vector<std::int64_t> needed(static_cast<std::size_t>(n_bits), 0);
+  std::int64_t blocks = 0;
+  for (std::int64_t i = 0; i < sq; ++i) {
+    const std::int64_t end = causal ? causal_key_end(i, sq, sk) : sk;
+    for (std::int64_t b0 = 0; b0 < end; b0 += block) {
+      int deepest = 0;  // planes the block needs: the largest termination bit of its scores
+      for (const HeadJob& h : group) {
+        for (std::int64_t j = b0; j < std::min(b0 + block, end) && deepest < n_bits; ++j) {
+          const Decision dec = emulate_score(h.q.row(i), h.k.row(j), d, h.threshold, n_bits);
+          deepest = std::max(deepest, dec.pruned ? dec.b1 : n_bits);
+        }
+      }
+      ++blocks;
+      for (int b = 0; b < deepest; ++b) ++needed[static_cast<std::size_t>(b)];
+    }
+  }
+  for (std::size_t b = 0; b < alive.size(); ++b) {
+    alive[b] = blocks > 0 ? static_cast<double>(needed[b]) / static_cast<double>(blocks) : 0.0;
+  }
+  return alive;
+}
 
 std::vector<std::int32_t> quantise(const NpyArray& a, int n_bits, double& scale) {
   const auto kmax = static_cast<double>(max_magnitude(n_bits));
@@ -189,13 +217,16 @@ ProfileResult run_profile(const ProfileOptions& opt) {
   const NpyArray ka = read_npy(opt.k_file);
   const Dims qd = dims_of(qa);
   const Dims kd = dims_of(ka);
-  if (qa.shape.size() != ka.shape.size() || qd.layers != kd.layers || qd.heads != kd.heads ||
-      qd.dim != kd.dim) {
+  if (qa.shape.size() != ka.shape.size() || qd.layers != kd.layers || qd.dim != kd.dim ||
+      kd.heads > qd.heads || qd.heads % kd.heads != 0) {
     throw InputError(ka.file, 0, "shape",
                      "K shape " + shape_string(ka.shape) + " does not match Q shape " +
                          shape_string(qa.shape) +
-                         " (same rank, layers, heads and head dimension required)");
+                         " (same rank, layers and head dimension required; K's heads must divide "
+                         "Q's: grouped-query attention)");
   }
+  if (opt.sample < -1) throw InputError("--sample must be >= 0");
+  if (opt.plane_block < 0) throw InputError("--plane-block must be a positive number of keys");
   ProfileResult res;
   res.model = opt.model;
   res.task = opt.task.empty() ? stem_of(opt.q_file) : opt.task;
@@ -222,14 +253,17 @@ ProfileResult run_profile(const ProfileOptions& opt) {
   res.scale_q = sq;
   res.scale_k = sk;
 
-  // Heads, layer-major.
+  // Query heads, layer-major. Grouped-query attention: query head h reads K head h / G, G = H_q /
+  // H_kv (PyTorch's repeat_interleave order, as in HF transformers' repeat_kv).
   std::vector<HeadJob> jobs;
   const int d = static_cast<int>(qd.dim);
+  const std::int64_t group = qd.heads / kd.heads;
   for (std::int64_t l = 0; l < qd.layers; ++l) {
     for (std::int64_t h = 0; h < qd.heads; ++h) {
       const std::int64_t head = l * qd.heads + h;
+      const std::int64_t kv_head = l * kd.heads + h / group;
       jobs.push_back(HeadJob{{q_int.data() + head * qd.seq * qd.dim, qd.seq, d},
-                             {k_int.data() + head * kd.seq * kd.dim, kd.seq, d},
+                             {k_int.data() + kv_head * kd.seq * kd.dim, kd.seq, d},
                              0});
     }
   }
@@ -273,13 +307,23 @@ ProfileResult run_profile(const ProfileOptions& opt) {
   const std::vector<HeadCounts> counts = emulate_heads(jobs, eo);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  std::vector<double> group_alive;
   for (std::int64_t l = 0; l < qd.layers; ++l) {
     for (std::int64_t h = 0; h < qd.heads; ++h) {
       ProfileRow row;
       row.layer = opt.first_layer + static_cast<int>(l);
       row.head = static_cast<int>(h);
+      row.sample = opt.sample;
       row.seq_len = std::max(qd.seq, kd.seq);
       row.counts = counts[static_cast<std::size_t>(l * qd.heads + h)];
+      if (opt.plane_block > 0) {
+        if (h % group == 0) {  // first query head of its group: measure the group
+          const auto first = jobs.begin() + l * qd.heads + h;
+          group_alive = plane_block_alive(std::vector<HeadJob>(first, first + group), opt.n_bits,
+                                          opt.causal, opt.plane_block);
+        }
+        row.plane_alive = group_alive;
+      }
       res.rows.push_back(std::move(row));
     }
   }
@@ -293,8 +337,19 @@ ProfileResult run_profile(const ProfileOptions& opt) {
               (qa.is_integer ? " (integers)" : " (float, quantised)"));
   c.push_back("k: " + ka.file + " dtype " + ka.dtype + " shape " + shape_string(ka.shape) +
               (ka.is_integer ? " (integers)" : " (float, quantised)"));
-  c.push_back("qk_bits: " + std::to_string(opt.n_bits) +
-              "; causal: " + (opt.causal ? "yes" : "no") + "; seq_len = max(S_q, S_k)");
+  c.push_back("qk_bits: " + std::to_string(opt.n_bits) + "; causal: " +
+              (opt.causal ? "yes (bottom-right: query i sees keys j <= i + S_k - S_q)" : "no") +
+              "; seq_len = max(S_q, S_k)");
+  if (opt.plane_block > 0) {
+    c.push_back("a1..aN: share of K bit-plane blocks of " + std::to_string(opt.plane_block) +
+                " keys still needed at bit b, per GQA group (the " + std::to_string(group) +
+                " query heads sharing a K head), over every (query row, block)");
+  }
+  if (kd.heads != qd.heads) {
+    c.push_back("grouped-query attention: " + std::to_string(qd.heads) + " query heads, " +
+                std::to_string(kd.heads) + " K heads; query head h uses K head h / " +
+                std::to_string(group) + " (repeat_interleave order)");
+  }
   c.push_back("scale_q: " + scale_text(sq) + "; scale_k: " + scale_text(sk) +
               (opt.scale.empty() ? " (per-tensor max-abs / (2^(n-1)-1) for floats, 1 for integers)"
                                  : " (--scale)"));
@@ -314,13 +369,22 @@ ProfileResult run_profile(const ProfileOptions& opt) {
 void write_profile_csv(const std::filesystem::path& file, const ProfileResult& r) {
   std::ostringstream out;
   for (const auto& c : r.comments) out << "# " << c << '\n';
-  out << "model,task,layer,head,seq_len,n_scores,n_pruned";
+  const bool samples = !r.rows.empty() && r.rows.front().sample >= 0;
+  out << "model,task,layer,head" << (samples ? ",sample" : "") << ",seq_len,n_scores,n_pruned";
   for (int b = 1; b <= r.n_bits; ++b) out << ",t" << b;
+  const bool alive = !r.rows.empty() && !r.rows.front().plane_alive.empty();
+  if (alive) {
+    for (int b = 1; b <= r.n_bits; ++b) out << ",a" << b;
+  }
   out << '\n';
   for (const auto& row : r.rows) {
-    out << csv_escape(r.model) << ',' << csv_escape(r.task) << ',' << row.layer << ',' << row.head
-        << ',' << row.seq_len << ',' << row.counts.n_scores << ',' << row.counts.n_pruned;
+    out << csv_escape(r.model) << ',' << csv_escape(r.task) << ',' << row.layer << ',' << row.head;
+    if (samples) out << ',' << row.sample;
+    out << ',' << row.seq_len << ',' << row.counts.n_scores << ',' << row.counts.n_pruned;
     for (const std::int64_t h : row.counts.hist) out << ',' << h;
+    if (alive) {
+      for (const double a : row.plane_alive) out << ',' << format_double(a, 15);
+    }
     out << '\n';
   }
   std::ofstream f(file, std::ios::binary);

@@ -2,9 +2,13 @@
 // per-head pruning statistics in the statistics CSV format (workloads/stats.hpp).
 //
 // Contract:
-//  - Q and K have shape [S, d], [H, S, d] or [L, H, S, d] (same rank, same L, H and d; the
-//    sequence lengths may differ, as in cross-attention). A score is the raw dot product q.k of the
-//    vectors as stored (fold any 1/sqrt(d) softmax scaling into Q or into the threshold).
+//  - Q and K have shape [S, d], [H, S, d] or [L, H, S, d] (same rank, same L and d; the sequence
+//    lengths may differ: a decode step has S_q = 1 against S_k cached keys). K may have fewer heads
+//    than Q (grouped-query attention): H_q = G x H_kv, and query head h uses K head h / G,
+//    PyTorch's repeat_interleave order. Rows are written per query head. A score is the raw dot
+//    product q.k of the vectors as stored (fold any 1/sqrt(d) softmax scaling into Q or into the
+//    threshold).
+//  - Causal: query i of S_q sees keys j <= i + S_k - S_q (bottom-right, as with a KV cache).
 //  - Integer tensors are the hardware's integers: every value must fit n-bit sign-magnitude,
 //    |v| <= 2^(n-1) - 1, else InputError. Their scale is 1 unless given with `scale`.
 //  - Float tensors are quantised symmetrically: v_int = round(v / s), s = max|v| / (2^(n-1) - 1)
@@ -51,7 +55,11 @@ struct ProfileOptions {
   std::string model = "custom";
   std::string task;     // empty: the stem of the Q file name
   int first_layer = 0;  // layer index written for the first layer of the tensors (--layer)
-  int threads = 0;      // 0 = all cores
+  int sample = -1;      // >= 0: written to every row in a `sample` column (--sample); -1: none
+  // > 0 (--plane-block N): also measure, per GQA group, the share of K bit-plane blocks of N keys
+  // alive at each bit (see plane_block_alive); 0: not measured.
+  int plane_block = 0;
+  int threads = 0;                                           // 0 = all cores
   std::function<void(std::int64_t, std::int64_t)> progress;  // see EmulationOptions::progress
 };
 
@@ -63,9 +71,11 @@ struct LayerThreshold {
 
 struct ProfileRow {
   int layer = 0;
-  int head = 0;
-  std::int64_t seq_len = 0;  // max(S_q, S_k): n_scores never exceeds seq_len^2
+  int head = 0;              // query head
+  int sample = -1;           // -1: no sample column
+  std::int64_t seq_len = 0;  // max(S_q, S_k): n_scores never exceeds seq_len^2; S_k in decode
   HeadCounts counts;
+  std::vector<double> plane_alive;  // with --plane-block: a1..aN of the head's GQA group
 };
 
 struct ProfileResult {
@@ -86,8 +96,21 @@ struct ProfileResult {
 ProfileResult run_profile(const ProfileOptions& options);
 
 // Writes the result as a statistics CSV with counts: '#' comment lines, then the header
-// model,task,layer,head,seq_len,n_scores,n_pruned,t1..tN and one row per (layer, head).
+// model,task,layer,head[,sample],seq_len,n_scores,n_pruned,t1..tN[,a1..aN] and one row per
+// (layer, query head); the sample column is written when the rows carry a sample, a1..aN with
+// --plane-block.
 void write_profile_csv(const std::filesystem::path& file, const ProfileResult& result);
+
+// K stored in bit planes (all keys' bit 1, then bit 2, ...) in blocks of `block` keys: plane b of
+// a block is read only while some score of the block is undecided at bit b, and a K head serves
+// the G query heads of its group. For one group (the jobs of its query heads, sharing K), over
+// every query row i and every block of keys [m x block, (m + 1) x block) cut to the keys row i sees
+// (causal: bottom-right), a block needs planes 1..max b1 over its G x keys scores (a score that
+// survives needs all n). Returns alive[b - 1] = share of (row, block) pairs that need plane b; it
+// never increases with b, and alive[0] = 1. Scalar (emulate_score per score): meant for decode
+// steps and modest prefills.
+std::vector<double> plane_block_alive(const std::vector<HeadJob>& group, int n_bits, bool causal,
+                                      std::int64_t block);
 
 // Reads "layer,threshold" lines ('#' comments and blank lines skipped, an optional header line).
 std::vector<std::pair<int, double>> load_thresholds_csv(const std::filesystem::path& file);

@@ -314,9 +314,23 @@ TEST_CASE("fast path is deterministic across thread counts and block sizes", "[b
   CHECK(ra[0].n_pruned < ra[0].n_scores);
 }
 
-TEST_CASE("causal score count", "[bitserial]") {
+TEST_CASE("causal score count, bottom-right aligned", "[bitserial]") {
   CHECK(prof::scores_per_head(4, 4, true) == 10);
   CHECK(prof::scores_per_head(4, 4, false) == 16);
-  CHECK(prof::scores_per_head(5, 3, true) == 1 + 2 + 3 + 3 + 3);
-  CHECK(prof::scores_per_head(3, 5, true) == 6);
+  // 5 queries, 3 keys: query i sees keys j <= i - 2, so rows 0 and 1 see none.
+  CHECK(prof::scores_per_head(5, 3, true) == 0 + 0 + 1 + 2 + 3);
+  // 3 queries, 5 keys (2 cached): query i sees keys j <= i + 2.
+  CHECK(prof::scores_per_head(3, 5, true) == 3 + 4 + 5);
+  // Decode: one query sees the whole cache.
+  CHECK(prof::scores_per_head(1, 4096, true) == 4096);
+  // Brute force over (i, j) for small shapes.
+  for (std::int64_t sq = 1; sq <= 9; ++sq) {
+    for (std::int64_t sk = 1; sk <= 9; ++sk) {
+      std::int64_t n = 0;
+      for (std::int64_t i = 0; i < sq; ++i) {
+        for (std::int64_t j = 0; j < sk; ++j) n += j - i <= sk - sq ? 1 : 0;
+      }
+      CHECK(prof::scores_per_head(sq, sk, true) == n);
+    }
+  }
 }

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <cstring>
 
 #include "onnx_models.hpp"
 #include "test_util.hpp"
@@ -37,6 +38,11 @@ std::string error_of(F&& f) {
 
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// A graph exported by PyTorch 1.13 (Debian's python3-torch) with scripts/gen_onnx_fixtures.py.
+std::filesystem::path torch_export(const std::string& name) {
+  return std::filesystem::path(LEOPARD_SOURCE_DIR) / "tests/data/onnx" / name;
 }
 
 }  // namespace
@@ -153,11 +159,14 @@ TEST_CASE("ONNX: fewer queries than keys, bottom-right causal mask", "[onnx]") {
   CHECK(layers[0].q_len == 4);
   CHECK(layers[0].k_len == 16);
   CHECK(layers[0].causal);
-  // A zoo entry is self-attention over one sequence.
-  const std::string e = error_of([&] { import_onnx(file, ""); });
-  CHECK(has(e, "decode.onnx"));
-  CHECK(has(e, "field 'k_len'"));
-  CHECK(has(e, "q_len 4 and k_len 16"));
+  // q_len != k_len is a KV-cache export: a causal decoder entry over the k_len tokens.
+  const OnnxModel m = import_onnx(file, "");
+  CHECK(m.spec.causal);
+  CHECK(m.spec.family == ModelFamily::kGpt2);  // multi-head: no K/V sharing
+  CHECK(m.spec.kv_heads == 0);
+  CHECK(m.spec.default_seq_len == 16);
+  CHECK(m.spec.max_positions == 16);
+  CHECK(has(m.spec.description, "KV-cache export (q_len 4, k_len 16)"));
 }
 
 TEST_CASE("ONNX: layers with different heads are listed but are not one zoo entry", "[onnx]") {
@@ -353,6 +362,189 @@ TEST_CASE("ONNX: a causal mask kept as external data is read from beside the mod
   CHECK_FALSE(read_onnx_attention(dir / "ext.onnx")[0].causal);
 }
 
+namespace {
+
+// GQA by HF's repeat_kv with every shape computed from K's shape, as exporters write it:
+//   e = Expand(Unsqueeze(k, 2), Concat(Slice(Shape(k), 0, 2), [g], Slice(Shape(k), 2, 4)))
+//   r = Reshape(e, Concat(Unsqueeze(Gather(Shape(k), 0)), [-1], Slice(Shape(k), 2, 4)))
+// K [1, kv, s, d] becomes [1, kv x g, s, d]; only folding the shape arithmetic fixes r's shape.
+onnx::ModelProto computed_repeat_kv(std::int64_t kv, std::int64_t g, std::int64_t s, std::int64_t d,
+                                    bool tile) {
+  om::Builder b;
+  const auto q = b.input("q", {1, kv * g, s, d});
+  auto repeat = [&](const std::string& x, const std::string& p) {
+    const auto shape = b.op("Shape", {x}, p + ".shape");
+    if (tile) {  // Tile along heads: the factor as a computed [1, g, 1, 1]
+      const auto reps =
+          b.op("Div", {b.op("Mul", {shape, b.int64s(p + ".g", {1, g, 1, 1})}, p + ".mul"), shape},
+               p + ".reps");
+      return b.op("Tile", {x, reps}, p + ".tile");
+    }
+    const auto head =
+        b.op("Slice", {shape, b.int64s(p + ".s0", {0}), b.int64s(p + ".e2", {2})}, p + ".head");
+    const auto tail =
+        b.op("Slice", {shape, b.int64s(p + ".s2", {2}), b.int64s(p + ".e4", {4})}, p + ".tail");
+    auto& concat = b.node("Concat", {head, b.int64s(p + ".gv", {g}), tail}, p + ".target");
+    om::Builder::integer(concat, "axis", 0);
+    const std::string target = concat.output(0);
+    const auto unsq = b.op("Unsqueeze", {x, b.int64s(p + ".ax2", {2})}, p + ".unsq");
+    const auto expanded = b.op("Expand", {unsq, target}, p + ".expand");
+    const auto batch = b.op(
+        "Unsqueeze",
+        {b.op("Gather", {shape, b.int64s(p + ".i0", {0})}, p + ".b"), b.int64s(p + ".ax0", {0})},
+        p + ".b1");
+    const auto squeezed = b.op("Squeeze", {batch, b.int64s(p + ".sq", {0})}, p + ".bs");
+    auto& flat_node = b.node("Concat", {squeezed, b.int64s(p + ".m1", {-1}), tail}, p + ".flat");
+    om::Builder::integer(flat_node, "axis", 0);
+    const std::string flat = flat_node.output(0);
+    return b.op("Reshape", {expanded, flat}, p + ".reshape");
+  };
+  const auto k = repeat(b.input("k", {1, kv, s, d}), "k");
+  const auto v = repeat(b.input("v", {1, kv, s, d}), "v");
+  const auto kt = b.transpose(k, {0, 1, 3, 2}, "kt");
+  const auto prob = b.op("Softmax", {b.op("MatMul", {q, kt}, "qk")}, "softmax");
+  b.output(b.op("MatMul", {prob, v}, "pv"));
+  return b.model();
+}
+
+}  // namespace
+
+TEST_CASE("ONNX GQA: computed repeat_kv shapes are folded; Tile; broadcast K heads", "[onnx]") {
+  for (const bool tile : {false, true}) {
+    INFO("tile " << tile);
+    const auto layers = read_onnx_attention(
+        save(computed_repeat_kv(2, 3, 8, 4, tile), tile ? "gqa_tile.onnx" : "gqa_expand.onnx"));
+    REQUIRE(layers.size() == 1);
+    CHECK(layers[0].heads == 6);
+    CHECK(layers[0].kv_heads == 2);
+    CHECK(layers[0].head_dim == 4);
+    CHECK(layers[0].q_len == 8);
+    CHECK(layers[0].k_len == 8);
+    CHECK_FALSE(layers[0].causal);
+  }
+  // MQA by broadcasting: K and V [1, 1, s, d] against Q [1, 4, s, d], no repetition node.
+  const auto mqa = read_onnx_attention(
+      save(om::qkv_model({{{1, 4, 8, 4}, {1, 1, 8, 4}}}), "mqa_broadcast.onnx"));
+  REQUIRE(mqa.size() == 1);
+  CHECK(mqa[0].heads == 4);
+  CHECK(mqa[0].kv_heads == 1);
+  // A symbolic graph input still fails, even with shape arithmetic downstream.
+  auto dynamic = computed_repeat_kv(2, 3, 8, 4, false);
+  dynamic.mutable_graph()
+      ->mutable_input(1)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(2)
+      ->set_dim_param("seq");
+  CHECK(has(error_of([&] { read_onnx_attention(save(dynamic, "gqa_dynamic.onnx")); }),
+            "static shapes required"));
+}
+
+TEST_CASE("ONNX KV cache: past keys stacked in one graph input (GPT-2 layer_past)", "[onnx]") {
+  om::Builder b;
+  const auto q = b.input("q", {1, 2, 1, 8});
+  const auto past = b.input("past", {2, 1, 2, 7, 8});  // [K/V, batch, heads, past tokens, d]
+  auto scalar_index = [&](const std::string& name, std::int64_t v) {
+    std::string raw(sizeof v, '\0');
+    std::memcpy(raw.data(), &v, sizeof v);
+    return b.initializer(name, {}, onnx::TensorProto::INT64, raw);
+  };
+  auto cached = [&](const std::string& p, std::int64_t which) {
+    const auto old = b.op("Gather", {past, scalar_index(p + ".i", which)}, p + ".past");
+    const auto fresh = b.transpose(b.input(p + ".new", {1, 1, 2, 8}), {0, 2, 1, 3}, p + ".t");
+    auto& cat = b.node("Concat", {old, fresh}, p + ".cat");
+    om::Builder::integer(cat, "axis", 2);
+    return cat.output(0);
+  };
+  const auto k = cached("k", 0);
+  const auto v = cached("v", 1);
+  const auto prob =
+      b.op("Softmax", {b.op("MatMul", {q, b.transpose(k, {0, 1, 3, 2}, "kt")}, "qk")}, "softmax");
+  b.output(b.op("MatMul", {prob, v}, "pv"));
+  const auto layers = read_onnx_attention(save(b.model(), "gpt2_layer_past.onnx"));
+  REQUIRE(layers.size() == 1);
+  CHECK(layers[0].q_len == 1);
+  CHECK(layers[0].k_len == 8);
+  CHECK(layers[0].causal);  // no mask: the KV-cache Concat marks the decoder
+  CHECK(layers[0].kv_heads == 0);
+  // Without a cache (K and V plain inputs of another length: cross-attention), no causal mark.
+  const auto cross =
+      read_onnx_attention(save(om::qkv_model({{{1, 2, 1, 8}, {1, 2, 9, 8}}}), "cross.onnx"));
+  CHECK_FALSE(cross[0].causal);
+}
+
+TEST_CASE("PyTorch exports: heads, kv_heads, head dim, lengths and causality", "[onnx][torch]") {
+  // The shapes each model of scripts/gen_onnx_fixtures.py was built with (EXPECTED there).
+  struct Expected {
+    const char* file;
+    int heads, kv_heads, head_dim;
+    std::int64_t q_len, k_len;
+    bool causal;
+  };
+  const Expected cases[] = {
+      {"encoder.onnx", 4, 4, 4, 8, 8, false},
+      {"gpt2_causal.onnx", 4, 4, 4, 8, 8, true},
+      {"mha.onnx", 4, 4, 4, 8, 8, false},  // nn.MultiheadAttention: [batch * heads, S, d]
+      {"llama_gqa_prefill.onnx", 8, 2, 4, 8, 8, true},      // repeat_interleave: Split ... Concat
+      {"llama_gqa_hf_prefill.onnx", 8, 2, 4, 8, 8, true},   // repeat_kv: Expand + Reshape
+      {"llama_gqa_decode.onnx", 8, 2, 4, 1, 16, true},      // past K/V Concat, repeat_interleave
+      {"llama_gqa_hf_decode.onnx", 8, 2, 4, 1, 16, true}};  // past K/V Concat, repeat_kv
+  for (const Expected& c : cases) {
+    INFO(c.file);
+    const auto layers = read_onnx_attention(torch_export(c.file));
+    REQUIRE(layers.size() == 1);
+    const AttentionLayer& l = layers[0];
+    CHECK(l.heads == c.heads);
+    CHECK(l.kv_heads_or_heads() == c.kv_heads);
+    CHECK(l.kv_heads == (c.kv_heads == c.heads ? 0 : c.kv_heads));
+    CHECK(l.head_dim == c.head_dim);
+    CHECK(l.q_len == c.q_len);
+    CHECK(l.k_len == c.k_len);
+    CHECK(l.causal == c.causal);
+  }
+}
+
+TEST_CASE("PyTorch exports: zoo entries of GQA prefill and KV-cache decode graphs",
+          "[onnx][torch]") {
+  const OnnxModel enc = import_onnx(torch_export("encoder.onnx"), "");
+  CHECK(enc.spec.family == ModelFamily::kBert);
+  CHECK(enc.spec.ffn == 32);  // the MLP's 16 -> 32 -> 16 weights
+  CHECK(enc.spec.kv_heads == 0);
+
+  const OnnxModel pre = import_onnx(torch_export("llama_gqa_prefill.onnx"), "");
+  CHECK(pre.spec.heads == 8);
+  CHECK(pre.spec.kv_heads == 2);
+  CHECK(pre.spec.head_dim == 4);
+  CHECK(pre.spec.hidden == 32);
+  CHECK(pre.spec.causal);
+  CHECK(pre.spec.default_seq_len == 8);
+  CHECK(to_string(pre.spec.family) != "bert");  // llama where ModelFamily has it, else gpt2
+
+  // A decode step (q_len 1 against 15 cached + 1 new keys) is not refused: a causal decoder over
+  // k_len tokens.
+  for (const char* f : {"llama_gqa_decode.onnx", "llama_gqa_hf_decode.onnx"}) {
+    INFO(f);
+    const OnnxModel dec = import_onnx(torch_export(f), "step");
+    CHECK(dec.spec.name == "step");
+    CHECK(dec.spec.kv_heads == 2);
+    CHECK(dec.spec.heads == 8);
+    CHECK(dec.spec.causal);
+    CHECK(dec.spec.default_seq_len == 16);
+    CHECK(dec.spec.max_positions == 16);
+    CHECK(has(dec.spec.description, "grouped-query attention (2 K/V heads)"));
+  }
+}
+
+TEST_CASE("PyTorch exports: a dynamic repeat_interleave (Loop) is refused", "[onnx][torch]") {
+  const std::string e =
+      error_of([] { read_onnx_attention(torch_export("gqa_dynamic_repeat.onnx")); });
+  CHECK(has(e, "gqa_dynamic_repeat.onnx"));
+  CHECK(has(e, "(Loop)"));
+  CHECK(has(e, "dynamic repeat_interleave"));
+  CHECK(has(e, "static repeat count"));
+}
+
 TEST_CASE("ONNX files are recognised by name or by their first byte", "[onnx]") {
   const auto dir = leopard::test::scratch_dir("onnx-sniff");
   const auto bytes = om::serialise(om::qkv_model({{{1, 2, 4, 8}, {1, 2, 4, 8}}}));
@@ -397,10 +589,11 @@ TEST_CASE("regenerate the ONNX bad-input corpus and fuzz seeds", "[.regen-onnx-c
   om::save(om::mlp_model(), corpus / "onnx_no_attention.onnx");
   om::save(om::qkv_model({{{1, 4, 8, 8}, {1, 4, 8, 8}}, {{1, 2, 8, 8}, {1, 2, 8, 8}}}),
            corpus / "onnx_mixed_heads.onnx");
-  om::save(om::qkv_model({{{1, 2, 1, 8}, {1, 2, 9, 8}}}), corpus / "onnx_decode_step.onnx");
-  for (const char* f :
-       {"onnx_truncated.onnx", "onnx_not_protobuf.onnx", "onnx_symbolic_seq.onnx",
-        "onnx_no_attention.onnx", "onnx_mixed_heads.onnx", "onnx_decode_step.onnx"}) {
+  // A PyTorch 1.13 export (scripts/gen_onnx_fixtures.py): K/V repeated by a Loop.
+  std::filesystem::copy_file(torch_export("gqa_dynamic_repeat.onnx"), corpus / "onnx_gqa_loop.onnx",
+                             std::filesystem::copy_options::overwrite_existing);
+  for (const char* f : {"onnx_truncated.onnx", "onnx_not_protobuf.onnx", "onnx_symbolic_seq.onnx",
+                        "onnx_no_attention.onnx", "onnx_mixed_heads.onnx"}) {
     CHECK(std::filesystem::file_size(corpus / f) < 4096);
   }
 }
