@@ -5,6 +5,8 @@
 #include <array>
 #include <string>
 
+#include "models/quantiles.hpp"
+
 namespace leopard::models {
 
 enum class Bottleneck { kFrontEnd, kBackEnd, kDram };
@@ -83,6 +85,9 @@ struct TaskCost {
   double op_intensity = 0;      // dense attention ops per DRAM byte
   double attainable_gops = 0;   // min(peak, intensity x bandwidth)
   double achieved_gops = 0;     // dense ops / latency
+  // Per-sample tail (statistics with a sample column): each sample priced on its own. `cost` is
+  // the pooled samples priced once. Without samples, every quantile is `cost`'s own value.
+  SampleQuantiles quantiles;
 };
 
 }  // namespace leopard::models

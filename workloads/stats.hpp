@@ -66,6 +66,19 @@ struct StatsSummary {
 };
 StatsSummary summarize_stats(const StatsTable& table);
 
+// `stats merge`: the rows of several statistics files, concatenated in input order, and their
+// provenance comments (each file's '#' lines under a line naming the file). Refused with
+// InputError(file, line, field) naming the later file: a (model, task, layer, head, sample) key
+// present in two files; a layer (model, task, layer, sample) given as a layer row '*' in one file
+// and as per-head rows in another (within one file head rows win over '*', see suite.hpp, but
+// across files that would silently drop one file's data); histograms of different widths (t1..tN);
+// a sample column in some files and not in others.
+struct MergedStats {
+  StatsTable table;
+  std::vector<std::string> comments;
+};
+MergedStats merge_stats_files(const std::vector<std::filesystem::path>& files);
+
 // Writes a statistics table (fractions, t1..tN) with the given comment lines at the top.
 void write_stats_csv(const std::filesystem::path& file, const std::vector<std::string>& comments,
                      const StatsTable& table);
