@@ -8,7 +8,7 @@
 #   LEOPARD_DB=<tmp>/leopard.db, LEOPARD_FIGURES=<tmp>/figures, LEOPARD_DATA=<tmp>,
 #   LEOPARD_SPACE=notebooks/test_space.yaml (24 designs instead of dse/spaces/paper.yaml's 3,888),
 #   LEOPARD_PARETO_RUN=nb-test, LEOPARD_THREADS=2.
-# The sensitivity, Fig. 11 and tail spaces (notebooks/spaces/, 45, 16 and 40 designs) are used as
+# The sensitivity, Fig. 11 and tail spaces (notebooks/spaces/, 45, 16 and 60 designs) are used as
 # they are; the per-sample suite has 30 samples per task (LEOPARD_TAIL_SAMPLES=30) instead of 100.
 # Set LEOPARD_TEST_KEEP=1 to keep the temp dir (printed) for inspection.
 # Exit: 0 pass, 1 fail, 77 skipped (this leopard-dse has no `sweep` command yet).

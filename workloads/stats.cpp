@@ -357,8 +357,15 @@ MergedStats merge_stats_files(const std::vector<std::filesystem::path>& files) {
   std::map<Key, Origin> rows;    // (model, task, layer, head, sample) -> first occurrence
   std::map<Key, Origin> layers;  // (model, task, layer, kind, sample): kind 0 = '*', 1 = per head
   std::string first_file;
-  for (const auto& path : files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto& path = files[i];
     const std::string file = path.string();
+    for (std::size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(files[j], path, ec)) {
+        throw InputError(file, 0, "IN", "given twice (also as " + files[j].string() + ")");
+      }
+    }
     const StatsTable table = load_stats_csv(path);
     std::int64_t header = 0;
     const std::vector<std::string> comments = comment_lines(path, header);

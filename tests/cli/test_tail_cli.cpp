@@ -321,6 +321,10 @@ TEST_CASE("stats merge: concatenates files, keeps provenance, refuses conflicts"
     CHECK(has(x.err, r.message));
     CHECK_FALSE(fs::exists(target));  // nothing half-written
   }
+  // The same file twice.
+  const Run twice = run("stats merge -o '" + (dir / "t.csv") + "' '" + a + "' '" + a + "'");
+  CHECK(twice.code == 2);
+  CHECK(has(twice.err, "given twice"));
   // The overlap names the other file's line too (a.csv: comment, header, then layer 3 on line 6).
   const Run x = run("stats merge -o '" + (dir / "x.csv") + "' '" + a + "' '" + overlap + "'");
   CHECK(has(x.err, a + " line 6"));
