@@ -33,7 +33,7 @@ constexpr bool p99_is_sample_max(std::size_t n) { return nearest_rank(n, 99) == 
 // the tasks' percentiles (a conservative bound on the suite's own percentile), or their geometric
 // means with `latency: geomean`.
 struct SampleQuantiles {
-  int samples = 1;          // inputs priced (1: the statistics carry no sample column)
+  int samples = 1;  // inputs priced (1: the statistics carry no sample column)
   double latency_p50_s = 0;
   double latency_p95_s = 0;
   double latency_p99_s = 0;

@@ -401,13 +401,13 @@ MergedStats merge_stats_files(const std::vector<std::filesystem::path>& files) {
       const int kind = row.head < 0 ? 0 : 1;
       const Key other{row.model, row.task, row.layer, 1 - kind, row.sample};
       if (const auto it = layers.find(other); it != layers.end() && it->second.file != file) {
-        throw InputError(
-            file, row.line, "head",
-            "layer " + std::to_string(row.layer) + " of (" + row.model + ", " + row.task +
-                sample_text(row) + ") is a " + (kind == 0 ? "layer row '*'" : "per-head row") +
-                " here but has " + (kind == 0 ? "per-head rows" : "a layer row '*'") + " in " +
-                it->second.file + " line " + std::to_string(it->second.line) +
-                ": mixed '*' and per-head rows for one layer");
+        throw InputError(file, row.line, "head",
+                         "layer " + std::to_string(row.layer) + " of (" + row.model + ", " +
+                             row.task + sample_text(row) + ") is a " +
+                             (kind == 0 ? "layer row '*'" : "per-head row") + " here but has " +
+                             (kind == 0 ? "per-head rows" : "a layer row '*'") + " in " +
+                             it->second.file + " line " + std::to_string(it->second.line) +
+                             ": mixed '*' and per-head rows for one layer");
       }
       layers.emplace(Key{row.model, row.task, row.layer, kind, row.sample}, Origin{file, row.line});
       out.table.rows.push_back(row);

@@ -5,8 +5,9 @@
 //   [sample]                      optional integer: one input of many
 //   seq_len                       tokens (positive integer)
 //   n_scores                      scores computed (> 0)
-//   n_pruned | prune_rate         pruned scores (0..n_scores) or their fraction (0..1); one required
-//   t1..tN                        termination histogram of the pruned scores over K bits processed
+//   n_pruned | prune_rate         pruned scores (0..n_scores) or their fraction (0..1); one
+//   required t1..tN                        termination histogram of the pruned scores over K bits
+//   processed
 //                                 (bit resolution, B = 1): counts summing to n_pruned, or
 //                                 fractions summing to 1. N is 1..32 and contiguous from t1.
 // Lines starting with '#' are comments (provenance); blank lines are skipped.
@@ -26,27 +27,29 @@ struct StatsRow {
   std::string model;
   std::string task;
   int layer = 0;
-  int head = -1;              // -1 = every head of the layer ('*')
-  int sample = -1;            // -1 = no sample column
+  int head = -1;    // -1 = every head of the layer ('*')
+  int sample = -1;  // -1 = no sample column
   std::int64_t seq_len = 0;
-  TerminationStats stats;     // hist normalised to fractions
-  std::int64_t line = 0;      // 1-based line in the file
+  TerminationStats stats;  // hist normalised to fractions
+  std::int64_t line = 0;   // 1-based line in the file
 };
 
 struct StatsTable {
   std::string file;
-  int n_bits = 0;             // N of t1..tN
+  int n_bits = 0;  // N of t1..tN
   bool has_samples = false;
   std::vector<StatsRow> rows;
 };
 
 // Loads and validates the syntax and internal consistency of a statistics CSV (rates in [0, 1],
-// non-negative counts, histogram consistent with the pruned count, no duplicate (model, task, layer,
-// head, sample) key, no truncated line, no empty file). Throws InputError(file, line, column).
+// non-negative counts, histogram consistent with the pruned count, no duplicate (model, task,
+// layer, head, sample) key, no truncated line, no empty file). Throws InputError(file, line,
+// column).
 StatsTable load_stats_csv(const std::filesystem::path& file);
 
 // Checks the rows of one model against its shapes: layers and heads that exist, and n_scores not
-// larger than the scores a head computes at the row's seq_len. Throws InputError(file, line, field).
+// larger than the scores a head computes at the row's seq_len. Throws InputError(file, line,
+// field).
 void validate_stats_against_model(const StatsTable& table, const ModelSpec& spec);
 
 // Validates every model named in the table against its zoo entry (find_model); with `model` set
@@ -58,11 +61,11 @@ void validate_stats_models(const StatsTable& table, const std::string& model);
 struct StatsSummary {
   std::int64_t rows = 0;
   std::int64_t models = 0;
-  std::int64_t tasks = 0;          // distinct (model, task)
+  std::int64_t tasks = 0;  // distinct (model, task)
   int n_bits = 0;
   bool has_samples = false;
-  double mean_prune_rate = 0;      // mean over rows
-  double mean_pruned_bits = 0;     // mean over rows with pruned scores
+  double mean_prune_rate = 0;   // mean over rows
+  double mean_pruned_bits = 0;  // mean over rows with pruned scores
 };
 StatsSummary summarize_stats(const StatsTable& table);
 

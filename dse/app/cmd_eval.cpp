@@ -60,31 +60,64 @@ void run_eval(const EvalArgs& a) {
   const models::SuiteCost s = ev.evaluate_detailed(spec, tasks);
   Table t;
   t.columns = {
-      "model",           "task",         "cycles",     "latency_ms",       "energy_onchip_uj",
-      "energy_dram_uj",  "power_w",      "speedup",    "energy_reduction", "bottleneck",
-      "qk_util",         "vpu_util",     "dram_bytes", "dense_macs",       "op_intensity",
-      "attainable_gops", "achieved_gops",    "samples",          "latency_p50_ms",
-      "latency_p95_ms",  "latency_p99_ms", "energy_p50_uj", "energy_p99_uj"};
+      "model",           "task",          "cycles",       "latency_ms",       "energy_onchip_uj",
+      "energy_dram_uj",  "power_w",       "speedup",      "energy_reduction", "bottleneck",
+      "qk_util",         "vpu_util",      "dram_bytes",   "dense_macs",       "op_intensity",
+      "attainable_gops", "achieved_gops", "samples",      "latency_p50_ms",   "latency_p95_ms",
+      "latency_p99_ms",  "energy_p50_uj", "energy_p99_uj"};
   t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 0, 4, 4, 4, 4, 4};
   int fewest = 0;  // fewest samples of a task with samples (for the note on the p99)
   for (const auto& x : tasks) {
     const models::SampleQuantiles& q = x.quantiles;
     const double e = x.cost.energy_pj_total() * 1e-12;
-    t.add_row({x.model, x.task, x.cost.cycles, x.cost.latency_s * 1e3,
-               x.cost.energy_onchip_pj() * 1e-6, x.cost.energy_dram_pj() * 1e-6,
-               e / x.cost.latency_s, x.speedup, x.energy_reduction, models::to_string(x.bottleneck),
-               x.qk_utilization, x.vpu_utilization, x.cost.actions.dram_bytes,
-               x.cost.actions.dense_macs, x.op_intensity, x.attainable_gops, x.achieved_gops,
-               std::int64_t{q.samples}, q.latency_p50_s * 1e3, q.latency_p95_s * 1e3,
-               q.latency_p99_s * 1e3, q.energy_p50_j * 1e6, q.energy_p99_j * 1e6});
+    t.add_row({x.model,
+               x.task,
+               x.cost.cycles,
+               x.cost.latency_s * 1e3,
+               x.cost.energy_onchip_pj() * 1e-6,
+               x.cost.energy_dram_pj() * 1e-6,
+               e / x.cost.latency_s,
+               x.speedup,
+               x.energy_reduction,
+               models::to_string(x.bottleneck),
+               x.qk_utilization,
+               x.vpu_utilization,
+               x.cost.actions.dram_bytes,
+               x.cost.actions.dense_macs,
+               x.op_intensity,
+               x.attainable_gops,
+               x.achieved_gops,
+               std::int64_t{q.samples},
+               q.latency_p50_s * 1e3,
+               q.latency_p95_s * 1e3,
+               q.latency_p99_s * 1e3,
+               q.energy_p50_j * 1e6,
+               q.energy_p99_j * 1e6});
     if (q.samples > 1 && (fewest == 0 || q.samples < fewest)) fewest = q.samples;
   }
-  t.add_row({std::string("all"), std::string(opt.geomean_latency ? "geomean" : "total"), Cell{},
-             s.latency_s * 1e3, s.energy_onchip_j * 1e6, s.energy_dram_j * 1e6, s.power_w,
-             s.speedup_geomean, s.energy_reduction_geomean, models::to_string(s.bottleneck), Cell{},
-             Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, s.quantiles.latency_p50_s * 1e3,
-             s.quantiles.latency_p95_s * 1e3, s.quantiles.latency_p99_s * 1e3,
-             s.quantiles.energy_p50_j * 1e6, s.quantiles.energy_p99_j * 1e6});
+  t.add_row({std::string("all"),
+             std::string(opt.geomean_latency ? "geomean" : "total"),
+             Cell{},
+             s.latency_s * 1e3,
+             s.energy_onchip_j * 1e6,
+             s.energy_dram_j * 1e6,
+             s.power_w,
+             s.speedup_geomean,
+             s.energy_reduction_geomean,
+             models::to_string(s.bottleneck),
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             s.quantiles.latency_p50_s * 1e3,
+             s.quantiles.latency_p95_s * 1e3,
+             s.quantiles.latency_p99_s * 1e3,
+             s.quantiles.energy_p50_j * 1e6,
+             s.quantiles.energy_p99_j * 1e6});
   render(std::cout, t, format);
   // The p99 of fewer than 100 samples is their maximum (nearest rank n): say so, on stdout under
   // a table, on stderr beside CSV or JSON (whose stdout stays machine-readable).

@@ -148,7 +148,8 @@ void stats_merge(const std::string& output, const std::vector<std::string>& inpu
   const wl::MergedStats merged = wl::merge_stats_files(files);
   const fs::path out(output);
   if (out.has_parent_path() && !fs::is_directory(out.parent_path(), ec)) {
-    throw InputError(output, 0, "-o", "the folder " + out.parent_path().string() + " does not exist");
+    throw InputError(output, 0, "-o",
+                     "the folder " + out.parent_path().string() + " does not exist");
   }
   const std::string tmp = output + ".tmp-" + std::to_string(::getpid());
   try {

@@ -186,8 +186,7 @@ TEST_CASE("suite percentiles: sums of the tasks' (geometric means with geomean)"
     CHECK(c.quantiles.latency_p50_s ==
           Approx(combine(t[0].quantiles.latency_p50_s, t[1].cost.latency_s)).epsilon(1e-12));
     CHECK(c.quantiles.energy_p99_j ==
-          Approx(combine(t[0].quantiles.energy_p99_j, t[1].quantiles.energy_p99_j))
-              .epsilon(1e-12));
+          Approx(combine(t[0].quantiles.energy_p99_j, t[1].quantiles.energy_p99_j)).epsilon(1e-12));
     // 10 samples: the p99 is the largest of the ten priced alone.
     const SuiteEvaluator each(one_task_per_sample(10), spec, cal, opt);
     std::vector<TaskCost> singles;
