@@ -26,6 +26,11 @@ constexpr MetricName kMetrics[] = {
     {"edp_js", "edp", Metric::kEdp},
     {"speedup", "speedup", Metric::kSpeedup},
     {"energy_reduction", "energy_reduction", Metric::kEnergyReduction},
+    {"latency_p50_s", "latency_p50", Metric::kLatencyP50},
+    {"latency_p95_s", "latency_p95", Metric::kLatencyP95},
+    {"latency_p99_s", "latency_p99", Metric::kLatencyP99},
+    {"energy_p50_j", "energy_p50", Metric::kEnergyP50},
+    {"energy_p99_j", "energy_p99", Metric::kEnergyP99},
 };
 
 std::string known_names() {
@@ -75,6 +80,16 @@ double metric_value(const results::SuiteMetrics& m, Metric metric) {
       return m.speedup_geomean;
     case Metric::kEnergyReduction:
       return m.energy_reduction_geomean;
+    case Metric::kLatencyP50:
+      return m.latency_p50_s;
+    case Metric::kLatencyP95:
+      return m.latency_p95_s;
+    case Metric::kLatencyP99:
+      return m.latency_p99_s;
+    case Metric::kEnergyP50:
+      return m.energy_p50_j;
+    case Metric::kEnergyP99:
+      return m.energy_p99_j;
   }
   return 0.0;
 }

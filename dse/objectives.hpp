@@ -19,6 +19,14 @@ enum class Metric {
   kEdp,              // edp_js
   kSpeedup,          // speedup (geometric mean vs the baseline)
   kEnergyReduction,  // energy_reduction (geometric mean vs the baseline)
+  // The per-sample tail (models/quantiles.hpp): sums over tasks of each task's nearest-rank
+  // percentile over its samples (geometric means with --latency geomean); without samples in the
+  // suite, the same as latency_s and energy_j.
+  kLatencyP50,  // latency_p50_s
+  kLatencyP95,  // latency_p95_s
+  kLatencyP99,  // latency_p99_s
+  kEnergyP50,   // energy_p50_j
+  kEnergyP99,   // energy_p99_j
 };
 
 // Canonical metric names with units ("latency_s", ...), in enum order.

@@ -23,6 +23,11 @@ results::SuiteMetrics to_metrics(const models::SuiteCost& c) {
   m.speedup_geomean = c.speedup_geomean;
   m.energy_reduction_geomean = c.energy_reduction_geomean;
   m.bottleneck = models::to_string(c.bottleneck);
+  m.latency_p50_s = c.quantiles.latency_p50_s;
+  m.latency_p95_s = c.quantiles.latency_p95_s;
+  m.latency_p99_s = c.quantiles.latency_p99_s;
+  m.energy_p50_j = c.quantiles.energy_p50_j;
+  m.energy_p99_j = c.quantiles.energy_p99_j;
   return m;
 }
 
@@ -96,6 +101,12 @@ void SuiteDesignEvaluator::details(std::int64_t index,
     r.qk_utilization = t.qk_utilization;
     r.vpu_utilization = t.vpu_utilization;
     r.dram_utilization = t.dram_utilization;
+    r.samples = t.quantiles.samples;
+    r.latency_p50_s = t.quantiles.latency_p50_s;
+    r.latency_p95_s = t.quantiles.latency_p95_s;
+    r.latency_p99_s = t.quantiles.latency_p99_s;
+    r.energy_p50_j = t.quantiles.energy_p50_j;
+    r.energy_p99_j = t.quantiles.energy_p99_j;
     tasks.push_back(std::move(r));
     for (int c = 0; c < models::kNumComponents; ++c)
       energy[static_cast<std::size_t>(c)] += t.cost.energy_pj[static_cast<std::size_t>(c)];

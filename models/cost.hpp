@@ -5,6 +5,8 @@
 #include <array>
 #include <string>
 
+#include "models/quantiles.hpp"
+
 namespace leopard::models {
 
 enum class Bottleneck { kFrontEnd, kBackEnd, kDram };
@@ -89,6 +91,9 @@ struct TaskCost {
   double roof_dram_gops = 0;
   double attainable_gops = 0;  // the lowest roof; `bottleneck` names it
   double achieved_gops = 0;    // dense ops / latency (<= attainable_gops)
+  // Per-sample tail (statistics with a sample column): each sample priced on its own. `cost` is
+  // the pooled samples priced once. Without samples, every quantile is `cost`'s own value.
+  SampleQuantiles quantiles;
 };
 
 }  // namespace leopard::models

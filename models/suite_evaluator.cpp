@@ -2,7 +2,9 @@
 // designs over the whole suite.
 #include "models/suite_evaluator.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "models/cost_model.hpp"
 
@@ -11,6 +13,9 @@ namespace leopard::models {
 struct SuiteEvaluator::Impl {
   workloads::Suite suite;
   std::vector<TaskProfile> profiles;
+  // Per task, one profile per sample (empty: no sample column). Priced one by one for the tail.
+  std::vector<std::vector<TaskProfile>> sample_profiles;
+  std::size_t max_samples = 0;  // largest sample count of a task (0: no samples in the suite)
   LeopardCostModel model;
   EvalOptions options;
   std::vector<TaskCost> baseline;
@@ -23,6 +28,33 @@ struct SuiteEvaluator::Impl {
     return options.onchip_only ? c.energy_onchip_pj() : c.energy_pj_total();
   }
 
+  // Each sample of task i priced on its own, then nearest-rank percentiles (models/quantiles.hpp).
+  // The scratch buffer is per thread and grows once: no allocation in the steady state.
+  SampleQuantiles sample_quantiles(const ArchSpec& spec, const DesignConstants& k,
+                                   std::size_t i) const {
+    const std::vector<TaskProfile>& samples = sample_profiles[i];
+    thread_local std::vector<double> scratch;
+    if (scratch.size() < 2 * max_samples) scratch.resize(2 * max_samples);
+    const std::size_t n = samples.size();
+    const std::span<double> lat(scratch.data(), n);
+    const std::span<double> energy(scratch.data() + n, n);
+    for (std::size_t j = 0; j < n; ++j) {
+      const Cost c = model.evaluate_without_actions(spec, k, samples[j], options.onchip_only);
+      lat[j] = c.latency_s;
+      energy[j] = c.energy_pj_total() * 1e-12;
+    }
+    std::sort(lat.begin(), lat.end());
+    std::sort(energy.begin(), energy.end());
+    SampleQuantiles q;
+    q.samples = static_cast<int>(n);
+    q.latency_p50_s = nearest_rank_quantile(lat, 50);
+    q.latency_p95_s = nearest_rank_quantile(lat, 95);
+    q.latency_p99_s = nearest_rank_quantile(lat, 99);
+    q.energy_p50_j = nearest_rank_quantile(energy, 50);
+    q.energy_p99_j = nearest_rank_quantile(energy, 99);
+    return q;
+  }
+
   SuiteCost run(const ArchSpec& spec, std::vector<TaskCost>* detail) const {
     const DesignConstants k = derive_constants(spec, model.calibration());
     SuiteCost out;
@@ -33,6 +65,8 @@ struct SuiteEvaluator::Impl {
     out.fmax_mhz = k.fmax_mhz;
     out.fmax_violation = k.fmax_violation;
     double log_speed = 0, log_energy = 0, log_lat = 0, log_e = 0;
+    // Sums (or log sums) of the tasks' percentiles; only touched when the suite has samples.
+    SampleQuantiles tail{0, 0, 0, 0, 0, 0};
     int votes[3] = {0, 0, 0};
     const double n = static_cast<double>(profiles.size());
     for (std::size_t i = 0; i < profiles.size(); ++i) {
@@ -57,6 +91,22 @@ struct SuiteEvaluator::Impl {
         log_speed += std::log(baseline[i].cost.latency_s / c.latency_s);
         log_energy += std::log(baseline_energy[i] / e_pj);
       }
+      // The tail: per-sample pricing only for tasks with samples, and nothing at all (not even
+      // the sums) when the suite has none (their quantiles are then latency_s and energy_j).
+      SampleQuantiles q;
+      if (max_samples > 0 || detail != nullptr) {
+        q = sample_profiles[i].empty() ? SampleQuantiles::single(c.latency_s, total_pj * 1e-12)
+                                       : sample_quantiles(spec, k, i);
+      }
+      if (max_samples > 0) {
+        auto add = [&](double& sum, double v) { sum += options.geomean_latency ? std::log(v) : v; };
+        add(tail.latency_p50_s, q.latency_p50_s);
+        add(tail.latency_p95_s, q.latency_p95_s);
+        add(tail.latency_p99_s, q.latency_p99_s);
+        add(tail.energy_p50_j, q.energy_p50_j);
+        add(tail.energy_p99_j, q.energy_p99_j);
+        tail.samples = std::max(tail.samples, q.samples);
+      }
       if (detail == nullptr) {
         ++votes[static_cast<int>(bottleneck_of(c, options.onchip_only))];
         continue;
@@ -67,12 +117,24 @@ struct SuiteEvaluator::Impl {
         t.speedup = baseline[i].cost.latency_s / c.latency_s;
         t.energy_reduction = baseline_energy[i] / e_pj;
       }
+      t.quantiles = q;
       detail->push_back(std::move(t));
     }
     out.power_w = out.latency_s > 0 ? out.energy_j / out.latency_s : 0;
     if (options.geomean_latency && n > 0) {
       out.latency_s = std::exp(log_lat / n);
       out.energy_j = std::exp(log_e / n);
+    }
+    if (max_samples == 0) {
+      out.quantiles = SampleQuantiles::single(out.latency_s, out.energy_j);
+    } else {
+      if (options.geomean_latency && n > 0) {
+        for (double* v : {&tail.latency_p50_s, &tail.latency_p95_s, &tail.latency_p99_s,
+                          &tail.energy_p50_j, &tail.energy_p99_j}) {
+          *v = std::exp(*v / n);
+        }
+      }
+      out.quantiles = tail;
     }
     if (n > 0) {
       out.speedup_geomean = std::exp(log_speed / n);
@@ -90,7 +152,20 @@ struct SuiteEvaluator::Impl {
 SuiteEvaluator::SuiteEvaluator(const workloads::Suite& suite, const ArchSpec& baseline,
                                Calibration calibration, EvalOptions options)
     : impl_(std::make_unique<Impl>(suite, calibration, options)) {
-  for (const auto& t : suite.tasks) impl_->profiles.push_back(precompute_task(t));
+  for (const auto& t : suite.tasks) {
+    impl_->profiles.push_back(precompute_task(t));
+    std::vector<TaskProfile> samples;
+    if (!t.samples.empty()) {
+      workloads::TaskWorkload one = t;  // the task's shapes and fields, one sample's statistics
+      one.samples.clear();
+      for (const auto& layers : t.samples) {
+        one.layers = layers;
+        samples.push_back(precompute_task(one));
+      }
+    }
+    impl_->max_samples = std::max(impl_->max_samples, samples.size());
+    impl_->sample_profiles.push_back(std::move(samples));
+  }
   std::vector<TaskCost> base;
   impl_->run(baseline, &base);
   for (auto& t : base) {
@@ -114,6 +189,7 @@ SuiteCost SuiteEvaluator::evaluate_detailed(const ArchSpec& spec,
 }
 
 const workloads::Suite& SuiteEvaluator::suite() const { return impl_->suite; }
+bool SuiteEvaluator::has_samples() const { return impl_->max_samples > 0; }
 const std::vector<TaskCost>& SuiteEvaluator::baseline_tasks() const { return impl_->baseline; }
 
 }  // namespace leopard::models

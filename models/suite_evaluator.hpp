@@ -31,6 +31,12 @@ struct SuiteCost {
   double speedup_geomean = 0;  // vs the baseline on the same suite
   double energy_reduction_geomean = 0;
   Bottleneck bottleneck = Bottleneck::kFrontEnd;  // most common over tasks
+  // Sums over tasks of each task's per-sample percentiles (geometric means with geomean_latency).
+  // latency_p99_s is the suite's time when every task meets its p99 input at once: exact when the
+  // tasks' tails coincide, and above the p99 of the suite's total for independent tasks with
+  // ordinary tails (a conservative figure, though quantiles are not subadditive in general).
+  // Without samples in the suite these equal latency_s and energy_j.
+  SampleQuantiles quantiles;
   // Physical feasibility of the design itself (independent of any space's constraints): the clock
   // must not exceed f_max at the supply used, and every buffer bank must be accessible within a
   // cycle. Infeasible designs are still priced. `infeasible_reason` is empty when feasible, else
@@ -55,6 +61,8 @@ class SuiteEvaluator {
   SuiteCost evaluate_detailed(const ArchSpec& spec, std::vector<TaskCost>& tasks) const;
 
   const workloads::Suite& suite() const;
+  // True when at least one task has per-sample statistics (they are priced one by one).
+  bool has_samples() const;
   const std::vector<TaskCost>& baseline_tasks() const;
 
  private:

@@ -15,6 +15,7 @@ Environment (relative paths are taken relative to the repository root):
   LEOPARD_PARETO_RUN      run name for pareto.ipynb (default paper-grid; falls back to the latest run)
   LEOPARD_SENSITIVITY_RUN run name for sensitivity.ipynb (default nb-sensitivity)
   LEOPARD_FIG11_PREFIX    run-name prefix of the Fig. 11 runs for breakdown.ipynb (default nb-fig11)
+  LEOPARD_TAIL_RUN        run name of the mean vs p99 sweep for distributions.ipynb (default nb-tail)
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ REPRODUCE_CSV = _path("LEOPARD_REPRODUCE_CSV", DATA / "reproduce.csv")
 PARETO_RUN = os.environ.get("LEOPARD_PARETO_RUN", "paper-grid")
 SENSITIVITY_RUN = os.environ.get("LEOPARD_SENSITIVITY_RUN", "nb-sensitivity")
 FIG11_PREFIX = os.environ.get("LEOPARD_FIG11_PREFIX", "nb-fig11")
+TAIL_RUN = os.environ.get("LEOPARD_TAIL_RUN", "nb-tail")
 
 # Display names of the models and the paper's order of Fig. 9/10.
 MODEL_LABELS = {

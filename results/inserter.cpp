@@ -13,13 +13,17 @@ DesignInserter::DesignInserter(Db& db)
       metrics_(db,
                "INSERT INTO metrics (design_id, latency_s, energy_j, energy_onchip_j, "
                "energy_dram_j, area_mm2, power_w, edp_js, speedup_geomean, "
-               "energy_reduction_geomean, feasible, bottleneck, objectives) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+               "energy_reduction_geomean, feasible, bottleneck, objectives, latency_p50_s, "
+               "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+               "?17, ?18)"),
       task_(db,
             "INSERT OR REPLACE INTO task_metrics (design_id, model, task, cycles, latency_s, "
             "energy_j, energy_onchip_j, energy_dram_j, speedup, energy_reduction, bottleneck, "
-            "qk_utilization, vpu_utilization, dram_utilization) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+            "qk_utilization, vpu_utilization, dram_utilization, samples, latency_p50_s, "
+            "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+            "?18, ?19, ?20)"),
       breakdown_(db,
                  "INSERT OR REPLACE INTO breakdown (design_id, component, energy_j) "
                  "VALUES (?1, ?2, ?3)") {}
@@ -51,7 +55,12 @@ bool DesignInserter::insert(std::int64_t run_id, const DesignRecord& r) {
       .bind(10, m.energy_reduction_geomean)
       .bind(11, std::int64_t{m.feasible ? 1 : 0})
       .bind_view(12, m.bottleneck)
-      .bind_view(13, objectives);
+      .bind_view(13, objectives)
+      .bind(14, m.latency_p50_s)
+      .bind(15, m.latency_p95_s)
+      .bind(16, m.latency_p99_s)
+      .bind(17, m.energy_p50_j)
+      .bind(18, m.energy_p99_j);
   metrics_.run();
   if (!r.tasks.empty() || !r.breakdown.empty()) write_details(design_id, r.tasks, r.breakdown);
   return true;
@@ -75,7 +84,13 @@ void DesignInserter::write_details(std::int64_t design_id,
         .bind(11, t.bottleneck)
         .bind(12, t.qk_utilization)
         .bind(13, t.vpu_utilization)
-        .bind(14, t.dram_utilization);
+        .bind(14, t.dram_utilization)
+        .bind(15, t.samples)
+        .bind(16, t.latency_p50_s)
+        .bind(17, t.latency_p95_s)
+        .bind(18, t.latency_p99_s)
+        .bind(19, t.energy_p50_j)
+        .bind(20, t.energy_p99_j);
     task_.run();
   }
   for (const BreakdownRecord& b : breakdown) {

@@ -145,17 +145,26 @@ void copy_details(Db& db, const Input& in, std::int64_t run_id) {
         " FROM src.designs sd JOIN main.designs d ON d.run_id = ?1 AND "
         "d.design_index = sd.design_index";
     run(fmt::format(
-        "INSERT OR IGNORE INTO main.metrics SELECT d.design_id, sm.latency_s, sm.energy_j, "
+        "INSERT OR IGNORE INTO main.metrics (design_id, latency_s, energy_j, energy_onchip_j, "
+        "energy_dram_j, area_mm2, power_w, edp_js, speedup_geomean, energy_reduction_geomean, "
+        "feasible, bottleneck, objectives, latency_p50_s, latency_p95_s, latency_p99_s, "
+        "energy_p50_j, energy_p99_j) SELECT d.design_id, sm.latency_s, sm.energy_j, "
         "sm.energy_onchip_j, sm.energy_dram_j, sm.area_mm2, sm.power_w, sm.edp_js, "
         "sm.speedup_geomean, sm.energy_reduction_geomean, sm.feasible, sm.bottleneck, "
-        "sm.objectives{} JOIN src.metrics sm ON sm.design_id = sd.design_id WHERE sd.run_id = ?2",
+        "sm.objectives, sm.latency_p50_s, sm.latency_p95_s, sm.latency_p99_s, sm.energy_p50_j, "
+        "sm.energy_p99_j{} JOIN src.metrics sm ON sm.design_id = sd.design_id "
+        "WHERE sd.run_id = ?2",
         kJoin));
     run(fmt::format(
-        "INSERT OR IGNORE INTO main.task_metrics SELECT d.design_id, st.model, st.task, st.cycles, "
-        "st.latency_s, st.energy_j, st.energy_onchip_j, st.energy_dram_j, st.speedup, "
-        "st.energy_reduction, st.bottleneck, st.qk_utilization, st.vpu_utilization, "
-        "st.dram_utilization{} JOIN src.task_metrics st ON st.design_id = sd.design_id "
-        "WHERE sd.run_id = ?2",
+        "INSERT OR IGNORE INTO main.task_metrics (design_id, model, task, cycles, latency_s, "
+        "energy_j, energy_onchip_j, energy_dram_j, speedup, energy_reduction, bottleneck, "
+        "qk_utilization, vpu_utilization, dram_utilization, samples, latency_p50_s, "
+        "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j) SELECT d.design_id, st.model, "
+        "st.task, st.cycles, st.latency_s, st.energy_j, st.energy_onchip_j, st.energy_dram_j, "
+        "st.speedup, st.energy_reduction, st.bottleneck, st.qk_utilization, st.vpu_utilization, "
+        "st.dram_utilization, st.samples, st.latency_p50_s, st.latency_p95_s, st.latency_p99_s, "
+        "st.energy_p50_j, st.energy_p99_j{} JOIN src.task_metrics st "
+        "ON st.design_id = sd.design_id WHERE sd.run_id = ?2",
         kJoin));
     run(fmt::format(
         "INSERT OR IGNORE INTO main.breakdown SELECT d.design_id, sb.component, sb.energy_j{} "

@@ -20,7 +20,9 @@ const std::vector<std::string> kListedMetrics = {
     "latency_s",     "energy_j",        "energy_onchip_j",
     "energy_dram_j", "area_mm2",        "power_w",
     "edp_js",        "speedup_geomean", "energy_reduction_geomean",
-    "feasible",      "bottleneck"};
+    "feasible",      "bottleneck",      "latency_p50_s",
+    "latency_p95_s", "latency_p99_s",   "energy_p50_j",
+    "energy_p99_j"};
 
 // Objective-style aliases accepted by `top --by`.
 const std::map<std::string, std::string> kAliases = {
@@ -32,7 +34,12 @@ const std::map<std::string, std::string> kAliases = {
     {"power", "power_w"},
     {"edp", "edp_js"},
     {"speedup", "speedup_geomean"},
-    {"energy_reduction", "energy_reduction_geomean"}};
+    {"energy_reduction", "energy_reduction_geomean"},
+    {"latency_p50", "latency_p50_s"},
+    {"latency_p95", "latency_p95_s"},
+    {"latency_p99", "latency_p99_s"},
+    {"energy_p50", "energy_p50_j"},
+    {"energy_p99", "energy_p99_j"}};
 
 Cell cell_at(const Statement& s, int col) {
   switch (s.column_type(col)) {
@@ -246,7 +253,9 @@ DesignReport query_design(Store& store, std::int64_t design_id) {
   Statement t(store.db(),
               "SELECT model, task, cycles, latency_s, energy_j, energy_onchip_j, energy_dram_j, "
               "speedup, energy_reduction, bottleneck, qk_utilization, vpu_utilization, "
-              "dram_utilization FROM task_metrics WHERE design_id = ?1 ORDER BY model, task");
+              "dram_utilization, samples, latency_p50_s, latency_p95_s, latency_p99_s, "
+              "energy_p50_j, energy_p99_j FROM task_metrics WHERE design_id = ?1 "
+              "ORDER BY model, task");
   t.bind(1, design_id);
   report.tasks = collect(t);
   Statement b(store.db(),

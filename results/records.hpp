@@ -41,6 +41,13 @@ struct SuiteMetrics {
   double energy_reduction_geomean = 0;
   bool feasible = true;    // all constraints hold
   std::string bottleneck;  // most common bottleneck over tasks
+  // Sums over tasks of the per-task nearest-rank percentiles over samples (geometric means with
+  // `--latency geomean`); equal to latency_s / energy_j when the suite has no samples.
+  double latency_p50_s = 0;
+  double latency_p95_s = 0;
+  double latency_p99_s = 0;
+  double energy_p50_j = 0;
+  double energy_p99_j = 0;
 };
 
 struct TaskMetricsRecord {
@@ -57,6 +64,14 @@ struct TaskMetricsRecord {
   double qk_utilization = 0;
   double vpu_utilization = 0;
   double dram_utilization = 0;
+  // Per-sample tail: each sample priced on its own, nearest-rank percentiles; samples = 1 and the
+  // percentiles equal latency_s / energy_j when the statistics have no sample column.
+  std::int64_t samples = 1;
+  double latency_p50_s = 0;
+  double latency_p95_s = 0;
+  double latency_p99_s = 0;
+  double energy_p50_j = 0;  // on-chip plus DRAM
+  double energy_p99_j = 0;
 };
 
 struct BreakdownRecord {

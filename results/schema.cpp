@@ -116,10 +116,37 @@ constexpr const char* kVersion3 = R"sql(
 DROP INDEX IF EXISTS designs_by_hash;
 )sql";
 
+// Version 4: the per-sample tail (statistics with a sample column). Per task: the samples priced
+// and the nearest-rank p50/p95/p99 latency and p50/p99 energy over them; per design: the sums of
+// those over the suite's tasks (geometric means with --latency geomean). Rows written before have
+// NULL there. The design_metrics view is rebuilt with the new columns (pareto_designs reads dm.*).
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE task_metrics ADD COLUMN samples INTEGER;
+ALTER TABLE task_metrics ADD COLUMN latency_p50_s REAL;
+ALTER TABLE task_metrics ADD COLUMN latency_p95_s REAL;
+ALTER TABLE task_metrics ADD COLUMN latency_p99_s REAL;
+ALTER TABLE task_metrics ADD COLUMN energy_p50_j REAL;
+ALTER TABLE task_metrics ADD COLUMN energy_p99_j REAL;
+ALTER TABLE metrics ADD COLUMN latency_p50_s REAL;
+ALTER TABLE metrics ADD COLUMN latency_p95_s REAL;
+ALTER TABLE metrics ADD COLUMN latency_p99_s REAL;
+ALTER TABLE metrics ADD COLUMN energy_p50_j REAL;
+ALTER TABLE metrics ADD COLUMN energy_p99_j REAL;
+DROP VIEW design_metrics;
+CREATE VIEW design_metrics AS
+  SELECT d.design_id, d.run_id, d.design_index, d.design_hash, d.params,
+         m.latency_s, m.energy_j, m.energy_onchip_j, m.energy_dram_j, m.area_mm2, m.power_w,
+         m.edp_js, m.speedup_geomean, m.energy_reduction_geomean, m.feasible, m.bottleneck,
+         m.objectives, m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j,
+         m.energy_p99_j
+  FROM designs d JOIN metrics m ON m.design_id = d.design_id;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> list = {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}};
+  static const std::vector<Migration> list = {
+      {1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}};
   return list;
 }
 

@@ -321,7 +321,8 @@ std::unordered_map<std::string, StoredEvaluation> Store::stored_evaluations(std:
   Statement s(db_,
               "SELECT d.design_hash, d.design_index, m.latency_s, m.energy_j, m.energy_onchip_j, "
               "m.energy_dram_j, m.area_mm2, m.power_w, m.edp_js, m.speedup_geomean, "
-              "m.energy_reduction_geomean, m.feasible, m.bottleneck, m.objectives "
+              "m.energy_reduction_geomean, m.feasible, m.bottleneck, m.objectives, "
+              "m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j, m.energy_p99_j "
               "FROM designs d JOIN metrics m ON m.design_id = d.design_id WHERE d.run_id = ?1");
   s.bind(1, run_id);
   auto real = [&](int col) { return s.is_null(col) ? std::nan("") : s.column_double(col); };
@@ -340,6 +341,11 @@ std::unordered_map<std::string, StoredEvaluation> Store::stored_evaluations(std:
     e.metrics.feasible = s.column_int(11) != 0;
     e.metrics.bottleneck = s.column_text(12);
     e.objectives = parse_doubles_json(s.column_text(13));
+    e.metrics.latency_p50_s = real(14);
+    e.metrics.latency_p95_s = real(15);
+    e.metrics.latency_p99_s = real(16);
+    e.metrics.energy_p50_j = real(17);
+    e.metrics.energy_p99_j = real(18);
     out.emplace(s.column_text(0), std::move(e));
   }
   return out;

@@ -18,12 +18,12 @@ mkdir -p "$OUT"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-cmake --build "$BUILD" -j "$(nproc)" --target leopard-dse bench_cost_model bench_pareto bench_profile bench_sweep
+cmake --build "$BUILD" -j "$(nproc)" --target leopard-dse bench_cost_model bench_pareto bench_profile bench_sweep bench_tail
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) exit; print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 # 1, 3, 4 and the no-database sweep: Google Benchmark, medians of RUNS repetitions.
-for b in bench_cost_model bench_pareto bench_profile bench_sweep; do
+for b in bench_cost_model bench_pareto bench_profile bench_sweep bench_tail; do
   echo "== $b (median of $RUNS), load $(cut -d' ' -f1-3 /proc/loadavg)"
   "$BUILD/bench/$b" --benchmark_repetitions="$RUNS" --benchmark_report_aggregates_only=true \
     --benchmark_out="$OUT/$b.json" --benchmark_out_format=json 2>&1 |

@@ -15,8 +15,11 @@
 #   LEOPARD_NOTEBOOKS notebooks to execute, space-separated (default: every notebooks/*.ipynb)
 #   LEOPARD_HOME      the tool's data folder (presets, calibration, suites), as leopard-dse reads it
 # Inputs written (see notebooks/leopard_nb.py for what reads them):
-#   runs   paper-grid (Pareto), nb-sensitivity (Fig. 13/14), nb-fig11-{all,memn2n,bert-base-glue} (Fig. 11)
-#   CSVs   reproduce.csv, eval_{baseline,leopard-ae,leopard-hp}.csv, tasks.csv, shapes.csv
+#   runs   paper-grid (Pareto), nb-sensitivity (Fig. 13/14), nb-fig11-{all,memn2n,bert-base-glue} (Fig. 11),
+#          nb-tail (mean vs p99 latency, on the demonstration per-sample suite)
+#   CSVs   reproduce.csv, eval_{baseline,leopard-ae,leopard-hp}.csv, tasks.csv, shapes.csv,
+#          eval_tail.csv and eval_tail_each.csv (per-sample suite: percentiles, each sample alone)
+#   LEOPARD_TAIL_SAMPLES samples per task of the per-sample suite (default 100)
 # Exit: 0 ok, 1 a step or a notebook failed (its name and log are printed), 2 usage/missing tools.
 set -euo pipefail
 
@@ -100,6 +103,19 @@ run fig11-memn2n "${sweep[@]}" --suite "$memn2n_suite" \
   --space "$root/notebooks/spaces/fig11.yaml" --name nb-fig11-memn2n --onchip-only --task-metrics all
 run fig11-bert "${sweep[@]}" --suite "$bert_suite" \
   --space "$root/notebooks/spaces/fig11.yaml" --name nb-fig11-bert-base-glue --onchip-only --task-metrics all
+
+# The per-sample tail (distributions.ipynb): demonstration statistics (bert-base tasks of the paper
+# suite, per-sample prune rates jittered by scripts/sample_stats.py), priced with the percentiles and
+# sample by sample, and a sweep of mean vs p99 latency.
+log "per-sample suite, its eval CSVs and the mean vs p99 sweep"
+run tail-stats /usr/bin/python3 "$root/scripts/sample_stats.py" "$data/tail" \
+  --suite "$paper_suite" --samples "${LEOPARD_TAIL_SAMPLES:-100}"
+to_csv eval-tail "$data/eval_tail.csv" "$bin" eval --arch leopard-ae --suite "$data/tail/suite-tail.yaml" \
+  --format csv
+to_csv eval-tail-each "$data/eval_tail_each.csv" "$bin" eval --arch leopard-ae \
+  --suite "$data/tail/suite-tail-each.yaml" --format csv
+run tail-sweep "${sweep[@]}" --suite "$data/tail/suite-tail.yaml" --space "$root/notebooks/spaces/tail.yaml" \
+  --name nb-tail --task-metrics all
 
 log "reproduce and eval CSVs -> $data"
 to_csv reproduce "$data/reproduce.csv" "$bin" reproduce --format csv

@@ -8,7 +8,8 @@
 #   LEOPARD_DB=<tmp>/leopard.db, LEOPARD_FIGURES=<tmp>/figures, LEOPARD_DATA=<tmp>,
 #   LEOPARD_SPACE=notebooks/test_space.yaml (24 designs instead of dse/spaces/paper.yaml's 3,888),
 #   LEOPARD_PARETO_RUN=nb-test, LEOPARD_THREADS=2.
-# The sensitivity and Fig. 11 spaces (notebooks/spaces/, 45 and 16 designs) are used as they are.
+# The sensitivity, Fig. 11 and tail spaces (notebooks/spaces/, 45, 16 and 60 designs) are used as
+# they are; the per-sample suite has 30 samples per task (LEOPARD_TAIL_SAMPLES=30) instead of 100.
 # Set LEOPARD_TEST_KEEP=1 to keep the temp dir (printed) for inspection.
 # Exit: 0 pass, 1 fail, 77 skipped (this leopard-dse has no `sweep` command yet).
 set -euo pipefail
@@ -33,6 +34,7 @@ expected=(
   paper_speedup paper_energy paper_parity      # paper_reproduction.ipynb
   energy_breakdown area_breakdown roofline     # breakdown.ipynb
   vpu_utilisation energy_vs_bits               # sensitivity.ipynb
+  tail_distributions tail_front                # distributions.ipynb
 )
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/leopard-nbtest.XXXXXX")
@@ -45,6 +47,7 @@ fi
 start=$(date +%s)
 if ! LEOPARD_DB="$tmp/leopard.db" LEOPARD_FIGURES="$tmp/figures" LEOPARD_DATA="$tmp" \
     LEOPARD_SPACE="$root/notebooks/test_space.yaml" LEOPARD_PARETO_RUN=nb-test LEOPARD_THREADS=2 \
+    LEOPARD_TAIL_SAMPLES=30 \
     LEOPARD_NOTEBOOKS='' "$root/scripts/figures.sh" "$build"; then
   fail "scripts/figures.sh failed on the small database (see above)"
 fi

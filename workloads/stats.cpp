@@ -346,6 +346,110 @@ StatsSummary summarize_stats(const StatsTable& table) {
   return s;
 }
 
+namespace {
+
+// The '#' comment lines of a statistics file (text after '#', one leading space dropped) and the
+// line number of its header (the first other non-blank line).
+std::vector<std::string> comment_lines(const std::filesystem::path& file, std::int64_t& header) {
+  std::istringstream in(read_text_file(file));
+  std::vector<std::string> out;
+  std::string line;
+  header = 0;
+  for (std::int64_t line_no = 1; std::getline(in, line); ++line_no) {
+    const std::string t = trim(line);
+    if (t.empty()) continue;
+    if (t[0] != '#') {
+      if (header == 0) header = line_no;
+      continue;
+    }
+    std::string text = t.substr(1);
+    if (!text.empty() && text[0] == ' ') text.erase(0, 1);
+    out.push_back(text);
+  }
+  return out;
+}
+
+std::string sample_text(const StatsRow& row) {
+  return row.sample < 0 ? std::string() : ", sample " + std::to_string(row.sample);
+}
+
+}  // namespace
+
+MergedStats merge_stats_files(const std::vector<std::filesystem::path>& files) {
+  if (files.empty()) throw InputError("", 0, "IN", "no statistics files to merge");
+  MergedStats out;
+  out.comments.push_back("merged by `leopard-dse stats merge` from " +
+                         std::to_string(files.size()) + " files, rows in this order:");
+  struct Origin {
+    std::string file;
+    std::int64_t line;
+  };
+  using Key = std::tuple<std::string, std::string, int, int, int>;
+  std::map<Key, Origin> rows;    // (model, task, layer, head, sample) -> first occurrence
+  std::map<Key, Origin> layers;  // (model, task, layer, kind, sample): kind 0 = '*', 1 = per head
+  std::string first_file;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto& path = files[i];
+    const std::string file = path.string();
+    for (std::size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(files[j], path, ec)) {
+        throw InputError(file, 0, "IN", "given twice (also as " + files[j].string() + ")");
+      }
+    }
+    const StatsTable table = load_stats_csv(path);
+    std::int64_t header = 0;
+    const std::vector<std::string> comments = comment_lines(path, header);
+    if (first_file.empty()) {
+      first_file = file;
+      out.table.file = file;
+      out.table.n_bits = table.n_bits;
+      out.table.has_samples = table.has_samples;
+    } else if (table.n_bits != out.table.n_bits) {
+      throw InputError(file, header, "t" + std::to_string(std::max(table.n_bits, 1)),
+                       "histogram of " + std::to_string(table.n_bits) + " bits (t1..t" +
+                           std::to_string(table.n_bits) + ") but " + first_file + " has " +
+                           std::to_string(out.table.n_bits) +
+                           ": files of different histogram widths cannot be merged");
+    } else if (table.has_samples != out.table.has_samples) {
+      throw InputError(file, header, "sample",
+                       std::string(table.has_samples ? "has a sample column but "
+                                                     : "has no sample column but ") +
+                           first_file + (table.has_samples ? " has none" : " has one") +
+                           ": give every file a sample column (one input each)");
+    }
+    for (const StatsRow& row : table.rows) {
+      const Key key{row.model, row.task, row.layer, row.head, row.sample};
+      if (const auto it = rows.find(key); it != rows.end()) {
+        throw InputError(file, row.line, table.has_samples ? "sample" : "head",
+                         "row (" + row.model + ", " + row.task + ", layer " +
+                             std::to_string(row.layer) + ", head " +
+                             (row.head < 0 ? std::string("*") : std::to_string(row.head)) +
+                             sample_text(row) + ") is also in " + it->second.file + " line " +
+                             std::to_string(it->second.line) + ": overlapping files");
+      }
+      rows.emplace(key, Origin{file, row.line});
+      const int kind = row.head < 0 ? 0 : 1;
+      const Key other{row.model, row.task, row.layer, 1 - kind, row.sample};
+      if (const auto it = layers.find(other); it != layers.end() && it->second.file != file) {
+        throw InputError(file, row.line, "head",
+                         "layer " + std::to_string(row.layer) + " of (" + row.model + ", " +
+                             row.task + sample_text(row) + ") is a " +
+                             (kind == 0 ? "layer row '*'" : "per-head row") + " here but has " +
+                             (kind == 0 ? "per-head rows" : "a layer row '*'") + " in " +
+                             it->second.file + " line " + std::to_string(it->second.line) +
+                             ": mixed '*' and per-head rows for one layer");
+      }
+      layers.emplace(Key{row.model, row.task, row.layer, kind, row.sample}, Origin{file, row.line});
+      out.table.rows.push_back(row);
+    }
+    out.comments.push_back("from " + file + " (" + std::to_string(table.rows.size()) + " rows)" +
+                           (comments.empty() ? "" : ":"));
+    for (const auto& c : comments) out.comments.push_back("  " + c);
+  }
+  return out;
+}
+
 void write_stats_csv(const std::filesystem::path& file, const std::vector<std::string>& comments,
                      const StatsTable& table) {
   std::ostringstream out;

@@ -43,6 +43,7 @@ struct EvalArgs {
   std::string task;
   std::string calibration;
   bool onchip_only = false;
+  std::string latency = "sum";
   std::string format;
 };
 
@@ -54,29 +55,89 @@ void run_eval(const EvalArgs& a) {
   print_warnings(suite.warnings);
   models::EvalOptions opt;
   opt.onchip_only = a.onchip_only;
+  opt.geomean_latency = a.latency == "geomean";
   const models::SuiteEvaluator ev(suite, base, resolve_calibration(a.calibration), opt);
   std::vector<models::TaskCost> tasks;
   const models::SuiteCost s = ev.evaluate_detailed(spec, tasks);
   Table t;
   t.columns = {
-      "model",           "task",         "cycles",     "latency_ms",       "energy_onchip_uj",
-      "energy_dram_uj",  "power_w",      "speedup",    "energy_reduction", "bottleneck",
-      "qk_util",         "vpu_util",     "dram_bytes", "dense_macs",       "op_intensity",
-      "attainable_gops", "achieved_gops"};
-  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4};
+      "model",           "task",          "cycles",       "latency_ms",       "energy_onchip_uj",
+      "energy_dram_uj",  "power_w",       "speedup",      "energy_reduction", "bottleneck",
+      "qk_util",         "vpu_util",      "dram_bytes",   "dense_macs",       "op_intensity",
+      "attainable_gops", "achieved_gops", "samples",      "latency_p50_ms",   "latency_p95_ms",
+      "latency_p99_ms",  "energy_p50_uj", "energy_p99_uj"};
+  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 0, 4, 4, 4, 4, 4};
+  int fewest = 0;  // fewest samples of a task with samples (for the note on the p99)
   for (const auto& x : tasks) {
+    const models::SampleQuantiles& q = x.quantiles;
     const double e = x.cost.energy_pj_total() * 1e-12;
-    t.add_row({x.model, x.task, x.cost.cycles, x.cost.latency_s * 1e3,
-               x.cost.energy_onchip_pj() * 1e-6, x.cost.energy_dram_pj() * 1e-6,
-               e / x.cost.latency_s, x.speedup, x.energy_reduction, models::to_string(x.bottleneck),
-               x.qk_utilization, x.vpu_utilization, x.cost.actions.dram_bytes,
-               x.cost.actions.dense_macs, x.op_intensity, x.attainable_gops, x.achieved_gops});
+    t.add_row({x.model,
+               x.task,
+               x.cost.cycles,
+               x.cost.latency_s * 1e3,
+               x.cost.energy_onchip_pj() * 1e-6,
+               x.cost.energy_dram_pj() * 1e-6,
+               e / x.cost.latency_s,
+               x.speedup,
+               x.energy_reduction,
+               models::to_string(x.bottleneck),
+               x.qk_utilization,
+               x.vpu_utilization,
+               x.cost.actions.dram_bytes,
+               x.cost.actions.dense_macs,
+               x.op_intensity,
+               x.attainable_gops,
+               x.achieved_gops,
+               std::int64_t{q.samples},
+               q.latency_p50_s * 1e3,
+               q.latency_p95_s * 1e3,
+               q.latency_p99_s * 1e3,
+               q.energy_p50_j * 1e6,
+               q.energy_p99_j * 1e6});
+    if (q.samples > 1 && (fewest == 0 || q.samples < fewest)) fewest = q.samples;
   }
-  t.add_row({std::string("all"), std::string(opt.geomean_latency ? "geomean" : "total"), Cell{},
-             s.latency_s * 1e3, s.energy_onchip_j * 1e6, s.energy_dram_j * 1e6, s.power_w,
-             s.speedup_geomean, s.energy_reduction_geomean, models::to_string(s.bottleneck), Cell{},
-             Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, Cell{}});
+  t.add_row({std::string("all"),
+             std::string(opt.geomean_latency ? "geomean" : "total"),
+             Cell{},
+             s.latency_s * 1e3,
+             s.energy_onchip_j * 1e6,
+             s.energy_dram_j * 1e6,
+             s.power_w,
+             s.speedup_geomean,
+             s.energy_reduction_geomean,
+             models::to_string(s.bottleneck),
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
+             s.quantiles.latency_p50_s * 1e3,
+             s.quantiles.latency_p95_s * 1e3,
+             s.quantiles.latency_p99_s * 1e3,
+             s.quantiles.energy_p50_j * 1e6,
+             s.quantiles.energy_p99_j * 1e6});
   render(std::cout, t, format);
+  // The p99 of fewer than 100 samples is their maximum (nearest rank n): say so, on stdout under
+  // a table, on stderr beside CSV or JSON (whose stdout stays machine-readable).
+  std::string notes;
+  if (ev.has_samples()) {
+    notes = fmt::format(
+        "latency_p*/energy_p*: nearest-rank percentiles over each task's samples, each sample "
+        "priced on its own (latency_ms and the energies: the pooled samples priced once); the "
+        "'{}' row {} the tasks' percentiles.\n",
+        opt.geomean_latency ? "geomean" : "total",
+        opt.geomean_latency ? "is the geometric mean of" : "sums");
+    if (models::p99_is_sample_max(static_cast<std::size_t>(fewest))) {
+      notes += fmt::format(
+          "note: a task has only {} samples: with fewer than 100, its p99 is the sample maximum "
+          "(and with fewer than 20, so is its p95).\n",
+          fewest);
+    }
+  }
+  if (!notes.empty()) (format == OutputFormat::kTable ? std::cout << '\n' : std::cerr) << notes;
   if (format == OutputFormat::kTable) {
     std::cout << fmt::format(
         "\n{}: {} tiles, {} QK units x {} lanes, B = {}, {} MHz, {} nm; area {:.3f} mm2; "
@@ -296,6 +357,10 @@ void register_eval(CLI::App& app) {
                     "Calibration YAML (default: the shipped 65 nm one)");
     cmd->add_flag("--onchip-only", a->onchip_only,
                   "No DRAM time or energy (the paper's methodology)");
+    cmd->add_option("--latency", a->latency,
+                    "The 'all' row's latency, energy and percentiles: sum or geomean over tasks")
+        ->check(CLI::IsMember({"sum", "geomean"}))
+        ->capture_default_str();
     add_format_option(*cmd, a->format);
     cmd->callback([a] { run_eval(*a); });
   }

@@ -18,6 +18,7 @@
 #include "dse/sweep.hpp"
 #include "models/calibration.hpp"
 #include "models/suite_evaluator.hpp"
+#include "results/schema.hpp"
 #include "results/shard.hpp"
 #include "results/store.hpp"
 #include "results/writer.hpp"
@@ -63,19 +64,30 @@ std::string suite_text(const workloads::Suite& suite, const models::ArchSpec& ba
   for (const auto& t : suite.tasks) {
     out += fmt::format("  - {{model: {}, task: {}, seq_len: {}, layers: {}}}\n", t.model, t.task,
                        t.seq_len, t.layers.size());
-    for (const auto& l : t.layers) {
-      stats += fmt::format("{}/{}/{}/{}/{}/{};", l.shape.heads, l.shape.head_dim, l.shape.q_len,
-                           l.shape.k_len, l.shape.causal, l.heads.size());
-      for (const auto& h : l.heads)
-        stats += fmt::format("{},{},{};", h.n_scores, h.n_pruned, fmt::join(h.hist, ","));
+    auto digest = [&stats](const std::vector<workloads::LayerWorkload>& layers) {
+      for (const auto& l : layers) {
+        stats += fmt::format("{}/{}/{}/{}/{}/{};", l.shape.heads, l.shape.head_dim, l.shape.q_len,
+                             l.shape.k_len, l.shape.causal, l.heads.size());
+        for (const auto& h : l.heads)
+          stats += fmt::format("{},{},{};", h.n_scores, h.n_pruned, fmt::join(h.hist, ","));
+      }
+    };
+    digest(t.layers);
+    // Each sample's statistics too: they decide the tail metrics (latency_p99_s, ...).
+    for (std::size_t s = 0; s < t.samples.size(); ++s) {
+      stats += fmt::format("sample {}:", s);
+      digest(t.samples[s]);
     }
   }
+  // `metrics` names what each stored design carries (and the store's schema version): a run
+  // begun by a build that stored no tail metrics is not resumed silently by one that does.
   out += fmt::format(
       "evaluation: {{stats: {}, baseline: {}, calibration: {}, onchip_only: {}, latency: {}, "
-      "tool_version: {}}}\n",
+      "tool_version: {}, metrics: {{schema: {}, tail: nearest-rank p50 p95 p99 per task over "
+      "samples}}}}\n",
       dse::hex64(dse::fnv1a64(stats)), dse::hex64(dse::fnv1a64(models::arch_to_yaml(baseline))),
       dse::hex64(dse::fnv1a64(models::calibration_to_yaml(calibration, ""))), a.onchip_only,
-      a.latency, tool_version());
+      a.latency, tool_version(), results::current_schema_version());
   return out;
 }
 

@@ -1,8 +1,12 @@
-// The `workloads` (list, show, import) and `stats` (check) subcommands.
+// The `workloads` (list, show, import) and `stats` (check, merge) subcommands.
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "dse/app/commands.hpp"
 #include "workloads/core/error.hpp"
@@ -160,6 +164,47 @@ void stats_check(const std::string& file, const std::string& model, const std::s
   render(std::cout, out, parse_output_format(format));
 }
 
+// Concatenates statistics files (workloads::merge_stats_files) into OUT, written to a temporary
+// file and renamed: a refused or failed merge leaves nothing behind.
+void stats_merge(const std::string& output, const std::vector<std::string>& inputs, bool force,
+                 const std::string& format) {
+  namespace fs = std::filesystem;
+  const OutputFormat fmt = parse_output_format(format);
+  std::error_code ec;
+  for (const auto& in : inputs) {
+    if (fs::exists(output, ec) && fs::equivalent(in, output, ec)) {
+      throw InputError(output, 0, "-o", "the output is also an input");
+    }
+  }
+  if (fs::exists(output, ec) && !force) {
+    throw InputError(output, 0, "-o", "already exists (use --force to replace it)");
+  }
+  std::vector<fs::path> files(inputs.begin(), inputs.end());
+  const wl::MergedStats merged = wl::merge_stats_files(files);
+  const fs::path out(output);
+  if (out.has_parent_path() && !fs::is_directory(out.parent_path(), ec)) {
+    throw InputError(output, 0, "-o",
+                     "the folder " + out.parent_path().string() + " does not exist");
+  }
+  const std::string tmp = output + ".tmp-" + std::to_string(::getpid());
+  try {
+    wl::write_stats_csv(tmp, merged.comments, merged.table);
+    fs::rename(tmp, output);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+  const wl::StatsSummary s = wl::summarize_stats(merged.table);
+  std::set<int> samples;
+  for (const auto& row : merged.table.rows) samples.insert(row.sample);
+  Table t;
+  t.columns = {"output", "files", "rows", "tasks", "samples", "bits"};
+  t.add_row({output, static_cast<std::int64_t>(inputs.size()), s.rows, s.tasks,
+             s.has_samples ? Cell{static_cast<std::int64_t>(samples.size())} : Cell{},
+             std::int64_t{s.n_bits}});
+  render(std::cout, t, fmt);
+}
+
 }  // namespace
 
 void register_workloads(CLI::App& app) {
@@ -221,6 +266,29 @@ void register_stats(CLI::App& app) {
                     "the file against the zoo");
   add_format_option(*check, args->format);
   check->callback([args] { stats_check(args->file, args->model, args->format); });
+
+  auto* merge = cmd->add_subcommand(
+      "merge",
+      "Concatenate statistics files (e.g. one per profiled input, each with its sample) into one");
+  struct MergeArgs {
+    std::string output;
+    std::vector<std::string> inputs;
+    bool force = false;
+    std::string format;
+  };
+  auto margs = std::make_shared<MergeArgs>();
+  merge->add_option("-o,--output", margs->output, "Statistics CSV to write")->required();
+  merge->add_option("INPUTS", margs->inputs, "Statistics CSVs, concatenated in this order")
+      ->required();
+  merge->add_flag("--force", margs->force, "Replace the output if it exists");
+  add_format_option(*merge, margs->format);
+  merge->footer(
+      "Refused (exit 2, naming the file and line): a (model, task, layer, head, sample) row in "
+      "two files; a layer given as '*' in one file and per head in another; different histogram "
+      "widths (t1..tN); a sample column in some files only. Each file's '#' provenance lines are "
+      "kept under a line naming it.");
+  merge->callback(
+      [margs] { stats_merge(margs->output, margs->inputs, margs->force, margs->format); });
 }
 
 }  // namespace leopard::app

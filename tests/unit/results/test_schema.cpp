@@ -16,7 +16,7 @@ TEST_CASE("a new database gets the current schema, the marker and WAL", "[result
   Store store = Store::open(path, Store::Access::kWrite);
   CHECK(std::filesystem::exists(path));
   CHECK(store.schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 3);
+  CHECK(current_schema_version() == 4);
   CHECK(store.db().scalar_int("PRAGMA application_id") == kApplicationId);
   CHECK(store.db().scalar_int("PRAGMA foreign_keys") == 1);
   Statement mode(store.db(), "PRAGMA journal_mode");
@@ -51,7 +51,7 @@ TEST_CASE("a version-1 database is migrated in place, keeping its data", "[resul
         "INSERT INTO pareto (run_id, design_id) VALUES (1, 1);");
   }
   Store store = Store::open(path, Store::Access::kRead);
-  CHECK(store.schema_version() == 3);
+  CHECK(store.schema_version() == current_schema_version());
   const StoredRun run = store.run(1);
   CHECK(run.info.name == "old");
   CHECK(run.info.space_size == 0);  // the new column's default
@@ -59,7 +59,7 @@ TEST_CASE("a version-1 database is migrated in place, keeping its data", "[resul
   CHECK(store.db().scalar_int("SELECT design_index FROM pareto_designs") == 0);
   // Migrating again is a no-op.
   migrate(store.db());
-  CHECK(store.schema_version() == 3);
+  CHECK(store.schema_version() == current_schema_version());
 }
 
 TEST_CASE("version 3 drops the design-hash index of version 2", "[results][schema]") {
@@ -72,8 +72,79 @@ TEST_CASE("version 3 drops the design-hash index of version 2", "[results][schem
     REQUIRE(db.scalar_int(count_index) == 1);
   }
   Store store = Store::open(path, Store::Access::kWrite);
-  CHECK(store.schema_version() == 3);
+  CHECK(store.schema_version() == current_schema_version());
   CHECK(store.db().scalar_int(count_index) == 0);
+}
+
+TEST_CASE("version 4 adds the per-sample tail to an old database, keeping its rows",
+          "[results][schema]") {
+  TempDir dir;
+  const auto path = dir / "v3.db";
+  {
+    Db db(path, Db::Mode::kReadWriteCreate);
+    migrate(db, 3);
+    REQUIRE(db.scalar_int("PRAGMA user_version") == 3);
+    CHECK_THROWS(db.exec("SELECT latency_p99_s FROM metrics"));
+    CHECK_THROWS(db.exec("SELECT samples FROM task_metrics"));
+    db.exec(
+        "INSERT INTO runs (uuid, name, started_at, status) VALUES ('u1', 'old', '2024', "
+        "'complete');"
+        "INSERT INTO designs (run_id, design_index, design_hash, params) VALUES "
+        "(1, 0, 'h0', '{\"tiles\":4}');"
+        "INSERT INTO metrics (design_id, latency_s, energy_j, area_mm2, feasible, objectives) "
+        "VALUES (1, 0.5, 2.0, 3.0, 1, '[0.5]');"
+        "INSERT INTO task_metrics (design_id, model, task, latency_s) VALUES "
+        "(1, 'bert-base', 'SST-2', 0.25);");
+  }
+  {
+    Store store = Store::open(path, Store::Access::kWrite);
+    CHECK(store.schema_version() == 4);
+    Db& db = store.db();
+    // The old rows are kept; their tail columns are NULL (never computed), not a made-up value.
+    CHECK(db.scalar_int("SELECT count(*) FROM metrics WHERE latency_s = 0.5 AND "
+                        "latency_p99_s IS NULL AND energy_p99_j IS NULL") == 1);
+    CHECK(db.scalar_int("SELECT count(*) FROM task_metrics WHERE latency_s = 0.25 AND "
+                        "samples IS NULL AND latency_p50_s IS NULL") == 1);
+    // The view shows the new columns.
+    CHECK(db.scalar_int("SELECT count(*) FROM design_metrics WHERE latency_p99_s IS NULL") == 1);
+    CHECK(db.scalar_int("SELECT count(*) FROM pareto_designs") == 0);
+    // A design written now stores them, per design and per task.
+    DesignRecord r;
+    r.design_index = 1;
+    r.design_hash = "h1";
+    r.params = {{"tiles", "2"}};
+    r.metrics.latency_s = 1.0;
+    r.metrics.latency_p50_s = 0.9;
+    r.metrics.latency_p95_s = 1.4;
+    r.metrics.latency_p99_s = 1.5;
+    r.metrics.energy_p50_j = 2.0;
+    r.metrics.energy_p99_j = 2.5;
+    TaskMetricsRecord t;
+    t.model = "bert-base";
+    t.task = "tail";
+    t.samples = 100;
+    t.latency_p99_s = 0.75;
+    r.tasks.push_back(t);
+    store.insert_designs(1, {r});
+    Statement s(db,
+                "SELECT m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j, "
+                "m.energy_p99_j, t.samples, t.latency_p99_s FROM designs d JOIN metrics m ON "
+                "m.design_id = d.design_id JOIN task_metrics t ON t.design_id = d.design_id "
+                "WHERE d.design_hash = 'h1'");
+    REQUIRE(s.step());
+    CHECK(s.column_double(0) == 0.9);
+    CHECK(s.column_double(1) == 1.4);
+    CHECK(s.column_double(2) == 1.5);
+    CHECK(s.column_double(3) == 2.0);
+    CHECK(s.column_double(4) == 2.5);
+    CHECK(s.column_int(5) == 100);
+    CHECK(s.column_double(6) == 0.75);
+    // nsga2 resume reads them back.
+    const auto stored = store.stored_evaluations(1);
+    REQUIRE(stored.count("h1") == 1);
+    CHECK(stored.at("h1").metrics.latency_p99_s == 1.5);
+    CHECK(stored.at("h1").metrics.energy_p50_j == 2.0);
+  }
 }
 
 TEST_CASE("files that are not leopard-dse databases are refused untouched", "[results][schema]") {

@@ -145,11 +145,13 @@ TEST_CASE("merging 3 shards equals the unsharded run", "[results][merge]") {
   for (const char* sql :
        {"SELECT d.design_id, d.design_index, d.design_hash, d.params, m.latency_s, m.energy_j, "
         "m.energy_onchip_j, m.energy_dram_j, m.area_mm2, m.power_w, m.edp_js, "
-        "m.speedup_geomean, m.energy_reduction_geomean, m.feasible, m.bottleneck, m.objectives "
+        "m.speedup_geomean, m.energy_reduction_geomean, m.feasible, m.bottleneck, m.objectives, "
+        "m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j, m.energy_p99_j "
         "FROM designs d JOIN metrics m ON m.design_id = d.design_id ORDER BY d.design_index",
         "SELECT d.design_index, t.model, t.task, t.cycles, t.latency_s, t.energy_j, "
         "t.energy_onchip_j, t.energy_dram_j, t.speedup, t.energy_reduction, t.bottleneck, "
-        "t.qk_utilization, t.vpu_utilization, t.dram_utilization FROM task_metrics t JOIN "
+        "t.qk_utilization, t.vpu_utilization, t.dram_utilization, t.samples, t.latency_p50_s, "
+        "t.latency_p95_s, t.latency_p99_s, t.energy_p50_j, t.energy_p99_j FROM task_metrics t JOIN "
         "designs d ON d.design_id = t.design_id ORDER BY 1, 2, 3",
         "SELECT d.design_index, b.component, b.energy_j FROM breakdown b JOIN designs d ON "
         "d.design_id = b.design_id ORDER BY 1, 2",
