@@ -116,7 +116,7 @@ std::vector<ParamInfo> make_params() {
     p.key = "dram.type";
     p.type = "enum";
     p.doc = "DRAM preset (sets bandwidth and energy per bit; references.md)";
-    p.choices = {"lpddr4", "ddr4", "hbm2", "custom"};
+    p.choices = {"lpddr4", "lpddr5", "ddr4", "ddr5", "hbm2", "hbm3", "custom"};
     p.get = [](const ArchSpec& s) { return ParamValue(s.dram.type); };
     p.set = [](ArchSpec& s, const ParamValue& v) {
       apply_dram_preset(s, std::get<std::string>(v));
@@ -127,6 +127,21 @@ std::vector<ParamInfo> make_params() {
                              0.001, 100000, dram.bandwidth_gbps));
   ps.push_back(LEOPARD_FLOAT("dram.pj_per_bit", "pJ/bit", "DRAM energy per bit incl. I/O", 0, 10000,
                              dram.pj_per_bit));
+  ps.push_back(LEOPARD_INT("dram.burst_bytes", "B",
+                           "bytes per DRAM access (a bit-plane block of K is one burst)", 1, 4096,
+                           dram.burst_bytes));
+  {
+    ParamInfo p;
+    p.key = "kv.layout";
+    p.type = "enum";
+    p.doc =
+        "K in DRAM for decode: row (whole K rows) or bitplane (planes in burst-sized blocks, "
+        "fetched while a score in the block still needs them)";
+    p.choices = {"row", "bitplane"};
+    p.get = [](const ArchSpec& s) { return ParamValue(s.kv.layout); };
+    p.set = [](ArchSpec& s, const ParamValue& v) { s.kv.layout = std::get<std::string>(v); };
+    ps.push_back(std::move(p));
+  }
   ps.push_back(flag("dram.double_buffer", "overlap the next head's K/V load with compute",
                     [](ArchSpec& s) -> bool& { return s.dram.double_buffer; }));
   return ps;
@@ -223,19 +238,35 @@ void apply_override(ArchSpec& spec, const std::string& assignment) {
 }
 
 void apply_dram_preset(ArchSpec& spec, const std::string& type) {
-  // references.md, DRAM table: energy per bit including I/O; peak bandwidth.
+  // Peak bandwidth of the example configuration, energy per bit including I/O, and the bytes of one
+  // access (burst length x channel width). Sources and assumptions: docs/cost-model.md, "DRAM".
   spec.dram.type = type;
   if (type == "lpddr4") {
     spec.dram.bandwidth_gbps = 12.8;  // x32 LPDDR4-3200 (Accelergy default)
     spec.dram.pj_per_bit = 8.0;       // Accelergy CACTI plug-in default
+    spec.dram.burst_bytes = 32;       // BL16 x 16-bit channel
+  } else if (type == "lpddr5") {
+    spec.dram.bandwidth_gbps = 51.2;  // LPDDR5-6400, 4 x16 channels (JEDEC speed grade)
+    spec.dram.pj_per_bit = 6.0;       // assumed: between LPDDR4 (8) and HBM2 (3.9)
+    spec.dram.burst_bytes = 32;       // BL16 x 16-bit channel
   } else if (type == "ddr4") {
     spec.dram.bandwidth_gbps = 25.6;  // one 64-bit DDR4-3200 channel
     spec.dram.pj_per_bit = 17.5;      // references.md: about 15-20 (assumed midpoint)
+    spec.dram.burst_bytes = 64;       // BL8 x 64-bit channel
+  } else if (type == "ddr5") {
+    spec.dram.bandwidth_gbps = 38.4;  // DDR5-4800, one DIMM of 2 x 32-bit subchannels (JEDEC)
+    spec.dram.pj_per_bit = 15.0;      // assumed: the low end of DDR4's 15-20 (lower I/O voltage)
+    spec.dram.burst_bytes = 64;       // BL16 x 32-bit subchannel
   } else if (type == "hbm2") {
     spec.dram.bandwidth_gbps = 256;  // one stack (O'Connor et al., MICRO 2017)
     spec.dram.pj_per_bit = 3.9;      // O'Connor et al., MICRO 2017
+    spec.dram.burst_bytes = 32;      // 32 B per pseudo-channel access
+  } else if (type == "hbm3") {
+    spec.dram.bandwidth_gbps = 819.2;  // one stack, 1024 bits at 6.4 Gb/s (JEDEC JESD238)
+    spec.dram.pj_per_bit = 3.9;        // assumed: HBM2's (no primary source for HBM3 found)
+    spec.dram.burst_bytes = 32;        // 32 B per pseudo-channel access
   }
-  // "custom" keeps the current bandwidth and energy.
+  // "custom" keeps the current bandwidth, energy and burst.
 }
 
 std::vector<std::string> list_presets() {

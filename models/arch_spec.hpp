@@ -43,10 +43,16 @@ struct ArchSpec {
   struct Fifo {
     int depth = 512;  // score/index FIFO entries (paper: 24-bit x 512)
   } fifo;
+  struct Kv {
+    // How K sits in DRAM for decode: "row" (whole K rows) or "bitplane" (plane by plane in blocks
+    // of one DRAM burst, so a block's plane is fetched only while a score in it still needs it).
+    std::string layout = "row";
+  } kv;
   struct Dram {
-    std::string type = "lpddr4";   // lpddr4 | ddr4 | hbm2 | custom
+    std::string type = "lpddr4";   // lpddr4 | lpddr5 | ddr4 | ddr5 | hbm2 | hbm3 | custom
     double bandwidth_gbps = 12.8;  // GB/s shared by the tiles (references.md, LPDDR4 x32-3200)
     double pj_per_bit = 8.0;       // references.md (LPDDR4)
+    int burst_bytes = 32;          // bytes per access (LPDDR4 x16 BL16 = 32 B)
     bool double_buffer = true;     // K/V loads of the next head overlap compute
   } dram;
 };

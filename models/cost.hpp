@@ -91,6 +91,13 @@ struct TaskCost {
   double roof_dram_gops = 0;
   double attainable_gops = 0;  // the lowest roof; `bottleneck` names it
   double achieved_gops = 0;    // dense ops / latency (<= attainable_gops)
+  // Decode tasks (0 for prefill): per generated token of all `batch` sequences (a step), and per
+  // token: ms_per_token is the mean step time, tokens_per_s = batch / step time.
+  bool decode = false;
+  double ms_per_token = 0;
+  double tokens_per_s = 0;
+  double uj_per_token = 0;          // energy (on-chip + DRAM) per generated token
+  double dram_bytes_per_token = 0;  // DRAM bytes per generated token
   // Per-sample tail (statistics with a sample column): each sample priced on its own. `cost` is
   // the pooled samples priced once. Without samples, every quantile is `cost`'s own value.
   SampleQuantiles quantiles;

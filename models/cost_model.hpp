@@ -24,7 +24,8 @@ struct HeadProfile {
   int hist_bits = 0;  // n of the histogram (0: nothing pruned)
   std::array<double, kMaxBitsPerCycle + 1> pruned_steps_mean{};  // index B
   std::array<double, kMaxBitsPerCycle + 1> pruned_steps_var{};
-  std::vector<double> hist;  // the histogram itself, for designs with fewer bits than it has
+  std::vector<double> hist;         // the histogram itself, for designs with fewer bits than it has
+  std::vector<double> plane_alive;  // measured share of K plane blocks alive per bit (optional)
 };
 
 struct LayerProfile {
@@ -32,12 +33,22 @@ struct LayerProfile {
   double scores_per_head = 0;
   std::vector<HeadProfile> heads;  // one per head, or a single entry shared by all heads
   int repeat = 1;                  // identical consecutive layers merged into one profile
+  // Decode (docs/cost-model.md, "Decode"): one step of one layer for `batch` sequences, each with
+  // its own KV cache of shape.k_len keys (after any sliding window): shape.q_len = batch rows per
+  // head, K/V streamed from DRAM once per step and KV group, shared by the group's query heads.
+  bool decode = false;
+  int batch = 1;
 };
 
 struct TaskProfile {
   std::string model;
   std::string task;
   std::vector<LayerProfile> layers;
+  // Decode tasks: `steps` generated tokens per sequence (k_len runs from context to
+  // context + steps - 1) for `batch` sequences; the task's cost covers all steps.
+  bool decode = false;
+  int steps = 1;
+  int batch = 1;
 };
 
 TaskProfile precompute_task(const workloads::TaskWorkload& task);

@@ -113,13 +113,16 @@ namespace {
 
 bool same_heads(const HeadProfile& a, const HeadProfile& b) {
   return a.prune_rate == b.prune_rate && a.hist_bits == b.hist_bits && a.hist == b.hist &&
-         a.pruned_steps_mean == b.pruned_steps_mean && a.pruned_steps_var == b.pruned_steps_var;
+         a.pruned_steps_mean == b.pruned_steps_mean && a.pruned_steps_var == b.pruned_steps_var &&
+         a.plane_alive == b.plane_alive;
 }
 
 bool same_layer(const LayerProfile& a, const LayerProfile& b) {
   if (a.shape.heads != b.shape.heads || a.shape.head_dim != b.shape.head_dim ||
       a.shape.q_len != b.shape.q_len || a.shape.k_len != b.shape.k_len ||
-      a.shape.causal != b.shape.causal || a.heads.size() != b.heads.size()) {
+      a.shape.causal != b.shape.causal || a.heads.size() != b.heads.size() ||
+      a.shape.kv_heads_or_heads() != b.shape.kv_heads_or_heads() ||
+      a.shape.window != b.shape.window || a.decode != b.decode || a.batch != b.batch) {
     return false;
   }
   for (std::size_t i = 0; i < a.heads.size(); ++i) {
@@ -130,46 +133,91 @@ bool same_layer(const LayerProfile& a, const LayerProfile& b) {
 
 }  // namespace
 
+namespace {
+
+HeadProfile head_profile(const workloads::TerminationStats& st) {
+  HeadProfile hp;
+  hp.prune_rate = st.prune_rate();
+  hp.hist_bits = st.n_bits();
+  hp.hist = st.hist;
+  hp.plane_alive = st.plane_alive;
+  for (int b = 1; b <= kMaxBitsPerCycle; ++b) {
+    double mean = 0, sq = 0;
+    for (int bit = 1; bit <= st.n_bits(); ++bit) {
+      const double steps = std::ceil(static_cast<double>(bit) / b);  // leopard.md sec. 2
+      mean += st.hist[bit - 1] * steps;
+      sq += st.hist[bit - 1] * steps * steps;
+    }
+    hp.pruned_steps_mean[b] = mean;
+    hp.pruned_steps_var[b] = std::max(0.0, sq - mean * mean);
+  }
+  return hp;
+}
+
+std::vector<HeadProfile> head_profiles(const workloads::LayerWorkload& layer) {
+  bool all_same = !layer.heads.empty();
+  for (const auto& h : layer.heads) {
+    all_same = all_same && h.n_pruned == layer.heads.front().n_pruned &&
+               h.n_scores == layer.heads.front().n_scores && h.hist == layer.heads.front().hist &&
+               h.plane_alive == layer.heads.front().plane_alive;
+  }
+  const std::size_t n = all_same ? 1 : layer.heads.size();
+  std::vector<HeadProfile> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(head_profile(layer.heads[i]));
+  return out;
+}
+
+// Identical consecutive layers (same shape and statistics, e.g. layer-level statistics of a uniform
+// model) are priced once and counted `repeat` times: the hot path then does one layer's work per
+// distinct layer.
+void append_layer(TaskProfile& out, LayerProfile lp) {
+  if (!out.layers.empty() && same_layer(out.layers.back(), lp)) {
+    ++out.layers.back().repeat;
+  } else {
+    out.layers.push_back(std::move(lp));
+  }
+}
+
+}  // namespace
+
 TaskProfile precompute_task(const workloads::TaskWorkload& task) {
   TaskProfile out;
   out.model = task.model;
   out.task = task.task;
+  if (task.phase == workloads::Phase::kDecode) {
+    // Decode: step t (0-based) of every sequence attends to context + t keys (at most the window),
+    // one query row per sequence and head; the statistics (measured at the context) apply to every
+    // step. Steps are priced one by one, so the task's cost is exact over k_len.
+    out.decode = true;
+    out.steps = std::max(1, task.generate);
+    out.batch = std::max(1, task.batch);
+    std::vector<std::vector<HeadProfile>> heads;
+    for (const auto& layer : task.layers) heads.push_back(head_profiles(layer));
+    const std::int64_t context = task.context > 0 ? task.context : task.seq_len;
+    for (int t = 0; t < out.steps; ++t) {
+      for (std::size_t l = 0; l < task.layers.size(); ++l) {
+        LayerProfile lp;
+        lp.shape = task.layers[l].shape;
+        const std::int64_t keys = context + t;
+        lp.shape.k_len = lp.shape.window > 0 ? std::min(keys, lp.shape.window) : keys;
+        lp.shape.q_len = out.batch;  // one row per sequence, each against its own cache
+        lp.shape.causal = false;     // a decode row sees its whole (windowed) cache
+        lp.shape.window = 0;
+        lp.scores_per_head = lp.shape.scores_per_head();
+        lp.heads = heads[l];
+        lp.decode = true;
+        lp.batch = out.batch;
+        append_layer(out, std::move(lp));
+      }
+    }
+    return out;
+  }
   for (const auto& layer : task.layers) {
     LayerProfile lp;
     lp.shape = layer.shape;
     lp.scores_per_head = layer.shape.scores_per_head();
-    bool all_same = !layer.heads.empty();
-    for (const auto& h : layer.heads) {
-      all_same = all_same && h.n_pruned == layer.heads.front().n_pruned &&
-                 h.n_scores == layer.heads.front().n_scores && h.hist == layer.heads.front().hist;
-    }
-    const std::size_t n = all_same ? 1 : layer.heads.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& st = layer.heads[i];
-      HeadProfile hp;
-      hp.prune_rate = st.prune_rate();
-      hp.hist_bits = st.n_bits();
-      hp.hist = st.hist;
-      for (int b = 1; b <= kMaxBitsPerCycle; ++b) {
-        double mean = 0, sq = 0;
-        for (int bit = 1; bit <= st.n_bits(); ++bit) {
-          const double steps = std::ceil(static_cast<double>(bit) / b);  // leopard.md sec. 2
-          mean += st.hist[bit - 1] * steps;
-          sq += st.hist[bit - 1] * steps * steps;
-        }
-        hp.pruned_steps_mean[b] = mean;
-        hp.pruned_steps_var[b] = std::max(0.0, sq - mean * mean);
-      }
-      lp.heads.push_back(hp);
-    }
-    // Identical consecutive layers (same shape and statistics, e.g. layer-level statistics of a
-    // uniform model) are priced once and counted `repeat` times: the hot path then does one
-    // layer's work per distinct layer.
-    if (!out.layers.empty() && same_layer(out.layers.back(), lp)) {
-      ++out.layers.back().repeat;
-    } else {
-      out.layers.push_back(std::move(lp));
-    }
+    lp.heads = head_profiles(layer);
+    append_layer(out, std::move(lp));
   }
   return out;
 }
@@ -549,6 +597,94 @@ void add_head_actions(Actions& layer, const Actions& head, int n) {
   }
 }
 
+// Decode traffic of one layer step (docs/cost-model.md, "Decode"): per sequence, each KV group's
+// K and V come from DRAM once and serve the group's G = heads / kv_heads query heads (a group runs
+// on one tile or is broadcast to the tiles of its heads; either way it crosses the DRAM interface
+// once). K rows stream whole (kv.layout row), or plane by plane in blocks of one burst (bitplane):
+// a block's plane j is fetched only if some score of the G heads in that block still needs it. A
+// score pruned at bit b1 with B bits per step consumes planes up to B ceil(b1 / B), so under the
+// independence assumption plane j is alive for a score with probability (1 - p) + p P(b1 >
+// B floor((j - 1) / B)) and needed by a block of k keys with 1 - prod_h (1 - alive_h)^k; a measured
+// share (statistics a1..aN from `profile --plane-block`) replaces that estimate. Planes are
+// requested in order, many blocks in flight, so the exposed time is the bandwidth time. A V row is
+// fetched when any of the G heads keeps its score, at burst granularity, in both layouts.
+struct DecodeTraffic {
+  double bytes = 0;             // whole layer step: K, V, Q and outputs, all sequences
+  double kv_bytes = 0;          // the K and V part (what is written into the buffers)
+  double first_load_bytes = 0;  // one chunk of one group: what double buffering cannot hide
+};
+
+DecodeTraffic decode_traffic(const ArchSpec& spec, const LayerProfile& layer, bool onchip_only) {
+  DecodeTraffic t;
+  const auto& shape = layer.shape;
+  const double d = shape.head_dim;
+  const double k_len = static_cast<double>(shape.k_len);
+  const int bits = spec.qk.bits;
+  const int b = std::clamp(spec.qk.bits_per_cycle, 1, kMaxBitsPerCycle);
+  const double burst = std::max(1, spec.dram.burst_bytes);
+  const int heads = shape.heads;
+  const int groups = std::max(1, shape.kv_heads_or_heads());
+  const int g_size = std::max(1, heads / groups);
+  const bool bitplane = spec.kv.layout == "bitplane";
+  const auto head_of = [&](int h) -> const HeadProfile& {
+    return layer.heads.size() == 1 ? layer.heads.front() : layer.heads[static_cast<std::size_t>(h)];
+  };
+  // Whole K rows, contiguous: every bit of every key.
+  const double k_row_bytes = ceil_nonneg(k_len * d * bits / 8.0 / burst) * burst;
+  const double key_plane_bytes = d / 8.0;
+  const double keys_per_block = std::max(1.0, floor_nonneg(burst / key_plane_bytes));
+  const double blocks = ceil_nonneg(k_len / keys_per_block);
+  const double block_bytes = ceil_nonneg(keys_per_block * key_plane_bytes / burst) * burst;
+  const double v_row = d * spec.v.bits / 8.0;
+  const double v_rows_per_burst = std::max(1.0, floor_nonneg(burst / v_row));
+  const double v_unit_bytes = ceil_nonneg(v_rows_per_burst * v_row / burst) * burst;
+  const double v_units = ceil_nonneg(k_len / v_rows_per_burst);
+  for (int g = 0; g < groups; ++g) {
+    double k_bytes = k_row_bytes;
+    if (bitplane) {
+      k_bytes = 0;
+      for (int j = 1; j <= bits; ++j) {
+        // The first bit of j's step: a score is still undecided there if b1 >= that bit.
+        const int first = b * ((j - 1) / b) + 1;
+        double none = 1;  // P(no score of the block needs plane j)
+        double measured = -1;
+        for (int h = g * g_size; h < (g + 1) * g_size; ++h) {
+          const HeadProfile& hp = head_of(h);
+          if (!hp.plane_alive.empty() && first <= static_cast<int>(hp.plane_alive.size())) {
+            measured = std::max(measured, hp.plane_alive[static_cast<std::size_t>(first - 1)]);
+            continue;
+          }
+          const bool early = spec.qk.pruning && spec.qk.early_termination && hp.hist_bits > 0;
+          double done = 0;  // P(a pruned score ended before `first`)
+          if (early) {
+            for (int bit = 1; bit < first && bit <= hp.hist_bits; ++bit) done += hp.hist[bit - 1];
+          }
+          const double alive = early ? 1 - hp.prune_rate * done : 1.0;
+          none *= std::pow(1 - alive, keys_per_block);
+        }
+        const double need = measured >= 0 ? std::max(measured, 1 - none) : 1 - none;
+        k_bytes += need * blocks * block_bytes;
+      }
+    }
+    double all_pruned = 1;  // P(every head of the group prunes a given score)
+    for (int h = g * g_size; h < (g + 1) * g_size; ++h) {
+      all_pruned *= spec.qk.pruning ? head_of(h).prune_rate : 0.0;
+    }
+    const double v_need = 1 - std::pow(all_pruned, v_rows_per_burst);
+    const double v_bytes = v_need * v_units * v_unit_bytes;
+    t.kv_bytes += k_bytes + v_bytes;
+  }
+  const double qo_bytes = heads * d * (bits + spec.v.bits) / 8.0;
+  t.kv_bytes *= layer.batch;
+  t.bytes = t.kv_bytes + layer.batch * qo_bytes;
+  const double share = spec.dram.double_buffer && !onchip_only ? 0.5 : 1.0;
+  const double chunk_tokens = std::max(
+      1.0, std::min(floor_nonneg(spec.buffers.key_kib * 8192.0 * share / (d * bits)),
+                    floor_nonneg(spec.buffers.value_kib * 8192.0 * share / (d * spec.v.bits))));
+  t.first_load_bytes = std::min(k_len, chunk_tokens) * d * (bits + spec.v.bits) / 8.0;
+  return t;
+}
+
 // LeopardCostModel::evaluate (kActions) and evaluate_without_actions (the action counts zero).
 template <bool kActions>
 Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
@@ -606,6 +742,17 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
       lc.stall_cycles = tile_stall[t];
       first_load_bytes =
           layer.shape.k_len * layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
+    }
+    if (layer.decode) {
+      const DecodeTraffic dt = decode_traffic(spec, layer, onchip_only);
+      lc.actions.dram_bytes = dt.bytes;
+      first_load_bytes = dt.first_load_bytes;
+      // The buffers are filled with what was fetched, not with every head's whole K/V.
+      const double per_head_fill = static_cast<double>(heads) * layer.shape.k_len *
+                                   layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
+      const double fill_scale = per_head_fill > 0 ? dt.kv_bytes / per_head_fill : 0.0;
+      lc.energy_pj[static_cast<int>(Component::kBufferFill)] *= fill_scale;
+      if constexpr (kActions) lc.actions.sram_bits_written *= fill_scale;
     }
     dram_bytes = lc.actions.dram_bytes;
     lc.compute_cycles = tile_max;

@@ -118,6 +118,16 @@ struct SuiteEvaluator::Impl {
         t.energy_reduction = baseline_energy[i] / e_pj;
       }
       t.quantiles = q;
+      if (profiles[i].decode) {
+        // Per generated token of all sequences (one step) and per token (docs/cost-model.md).
+        const double steps = profiles[i].steps;
+        const double tokens = steps * profiles[i].batch;
+        t.decode = true;
+        t.ms_per_token = c.latency_s / steps * 1e3;
+        t.tokens_per_s = c.latency_s > 0 ? tokens / c.latency_s : 0;
+        t.uj_per_token = c.energy_pj_total() * 1e-6 / tokens;
+        t.dram_bytes_per_token = c.actions.dram_bytes / tokens;
+      }
       detail->push_back(std::move(t));
     }
     out.power_w = out.latency_s > 0 ? out.energy_j / out.latency_s : 0;

@@ -60,13 +60,38 @@ void run_eval(const EvalArgs& a) {
   std::vector<models::TaskCost> tasks;
   const models::SuiteCost s = ev.evaluate_detailed(spec, tasks);
   Table t;
-  t.columns = {
-      "model",           "task",          "cycles",       "latency_ms",       "energy_onchip_uj",
-      "energy_dram_uj",  "power_w",       "speedup",      "energy_reduction", "bottleneck",
-      "qk_util",         "vpu_util",      "dram_bytes",   "dense_macs",       "op_intensity",
-      "attainable_gops", "achieved_gops", "samples",      "latency_p50_ms",   "latency_p95_ms",
-      "latency_p99_ms",  "energy_p50_uj", "energy_p99_uj"};
-  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 0, 4, 4, 4, 4, 4};
+  t.columns = {"model",
+               "task",
+               "cycles",
+               "latency_ms",
+               "energy_onchip_uj",
+               "energy_dram_uj",
+               "power_w",
+               "speedup",
+               "energy_reduction",
+               "bottleneck",
+               "qk_util",
+               "vpu_util",
+               "dram_bytes",
+               "dense_macs",
+               "op_intensity",
+               "roof_front_gops",
+               "roof_back_gops",
+               "roof_dram_gops",
+               "attainable_gops",
+               "achieved_gops",
+               "samples",
+               "latency_p50_ms",
+               "latency_p95_ms",
+               "latency_p99_ms",
+               "energy_p50_uj",
+               "energy_p99_uj",
+               "ms_per_token",
+               "tokens_per_s",
+               "uj_per_token",
+               "dram_bytes_per_token"};
+  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4,
+                 4, 4, 4, 4, 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4};
   int fewest = 0;  // fewest samples of a task with samples (for the note on the p99)
   for (const auto& x : tasks) {
     const models::SampleQuantiles& q = x.quantiles;
@@ -86,6 +111,9 @@ void run_eval(const EvalArgs& a) {
                x.cost.actions.dram_bytes,
                x.cost.actions.dense_macs,
                x.op_intensity,
+               x.roof_front_gops,
+               x.roof_back_gops,
+               a.onchip_only ? Cell{} : Cell{x.roof_dram_gops},
                x.attainable_gops,
                x.achieved_gops,
                std::int64_t{q.samples},
@@ -93,7 +121,11 @@ void run_eval(const EvalArgs& a) {
                q.latency_p95_s * 1e3,
                q.latency_p99_s * 1e3,
                q.energy_p50_j * 1e6,
-               q.energy_p99_j * 1e6});
+               q.energy_p99_j * 1e6,
+               x.decode ? Cell{x.ms_per_token} : Cell{},
+               x.decode ? Cell{x.tokens_per_s} : Cell{},
+               x.decode ? Cell{x.uj_per_token} : Cell{},
+               x.decode ? Cell{x.dram_bytes_per_token} : Cell{}});
     if (q.samples > 1 && (fewest == 0 || q.samples < fewest)) fewest = q.samples;
   }
   t.add_row({std::string("all"),
@@ -114,11 +146,18 @@ void run_eval(const EvalArgs& a) {
              Cell{},
              Cell{},
              Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
              s.quantiles.latency_p50_s * 1e3,
              s.quantiles.latency_p95_s * 1e3,
              s.quantiles.latency_p99_s * 1e3,
              s.quantiles.energy_p50_j * 1e6,
-             s.quantiles.energy_p99_j * 1e6});
+             s.quantiles.energy_p99_j * 1e6,
+             Cell{},
+             Cell{},
+             Cell{},
+             Cell{}});
   render(std::cout, t, format);
   // The p99 of fewer than 100 samples is their maximum (nearest rank n): say so, on stdout under
   // a table, on stderr beside CSV or JSON (whose stdout stays machine-readable).
