@@ -42,6 +42,8 @@ struct Actions {
   double sram_bits_written = 0;  // buffer fills
   double dram_bytes = 0;         // off-chip bytes
   double dense_macs = 0;         // attention MACs of the dense computation (QK^T + PV)
+  double dram_k_bytes = 0;       // decode: the K part of dram_bytes
+  double dram_v_bytes = 0;       // decode: the V part of dram_bytes
 
   Actions& operator+=(const Actions& o);
   Actions& operator*=(double n);
@@ -96,8 +98,10 @@ struct TaskCost {
   bool decode = false;
   double ms_per_token = 0;
   double tokens_per_s = 0;
-  double uj_per_token = 0;          // energy (on-chip + DRAM) per generated token
-  double dram_bytes_per_token = 0;  // DRAM bytes per generated token
+  double uj_per_token = 0;            // energy (on-chip + DRAM) per generated token
+  double dram_bytes_per_token = 0;    // DRAM bytes per generated token
+  double dram_k_bytes_per_token = 0;  // its K part (the rest: V, then Q and outputs)
+  double dram_v_bytes_per_token = 0;
   // Per-sample tail (statistics with a sample column): each sample priced on its own. `cost` is
   // the pooled samples priced once. Without samples, every quantile is `cost`'s own value.
   SampleQuantiles quantiles;

@@ -45,6 +45,8 @@ Actions& Actions::operator+=(const Actions& o) {
   sram_bits_written += o.sram_bits_written;
   dram_bytes += o.dram_bytes;
   dense_macs += o.dense_macs;
+  dram_k_bytes += o.dram_k_bytes;
+  dram_v_bytes += o.dram_v_bytes;
   return *this;
 }
 
@@ -61,6 +63,8 @@ Actions& Actions::operator*=(double n) {
   sram_bits_written *= n;
   dram_bytes *= n;
   dense_macs *= n;
+  dram_k_bytes *= n;
+  dram_v_bytes *= n;
   return *this;
 }
 
@@ -609,8 +613,9 @@ void add_head_actions(Actions& layer, const Actions& head, int n) {
 // requested in order, many blocks in flight, so the exposed time is the bandwidth time. A V row is
 // fetched when any of the G heads keeps its score, at burst granularity, in both layouts.
 struct DecodeTraffic {
-  double bytes = 0;             // whole layer step: K, V, Q and outputs, all sequences
-  double kv_bytes = 0;          // the K and V part (what is written into the buffers)
+  double bytes = 0;     // whole layer step: K, V, Q and outputs, all sequences
+  double kv_bytes = 0;  // the K and V part (what is written into the buffers)
+  double k_bytes = 0, v_bytes = 0;
   double first_load_bytes = 0;  // one chunk of one group: what double buffering cannot hide
 };
 
@@ -672,10 +677,13 @@ DecodeTraffic decode_traffic(const ArchSpec& spec, const LayerProfile& layer, bo
     }
     const double v_need = 1 - std::pow(all_pruned, v_rows_per_burst);
     const double v_bytes = v_need * v_units * v_unit_bytes;
-    t.kv_bytes += k_bytes + v_bytes;
+    t.k_bytes += k_bytes;
+    t.v_bytes += v_bytes;
   }
+  t.k_bytes *= layer.batch;
+  t.v_bytes *= layer.batch;
+  t.kv_bytes = t.k_bytes + t.v_bytes;
   const double qo_bytes = heads * d * (bits + spec.v.bits) / 8.0;
-  t.kv_bytes *= layer.batch;
   t.bytes = t.kv_bytes + layer.batch * qo_bytes;
   const double share = spec.dram.double_buffer && !onchip_only ? 0.5 : 1.0;
   const double chunk_tokens = std::max(
@@ -752,7 +760,11 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
                                    layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
       const double fill_scale = per_head_fill > 0 ? dt.kv_bytes / per_head_fill : 0.0;
       lc.energy_pj[static_cast<int>(Component::kBufferFill)] *= fill_scale;
-      if constexpr (kActions) lc.actions.sram_bits_written *= fill_scale;
+      if constexpr (kActions) {
+        lc.actions.sram_bits_written *= fill_scale;
+        lc.actions.dram_k_bytes = dt.k_bytes;
+        lc.actions.dram_v_bytes = dt.v_bytes;
+      }
     }
     dram_bytes = lc.actions.dram_bytes;
     lc.compute_cycles = tile_max;

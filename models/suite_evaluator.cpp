@@ -127,6 +127,8 @@ struct SuiteEvaluator::Impl {
         t.tokens_per_s = c.latency_s > 0 ? tokens / c.latency_s : 0;
         t.uj_per_token = c.energy_pj_total() * 1e-6 / tokens;
         t.dram_bytes_per_token = c.actions.dram_bytes / tokens;
+        t.dram_k_bytes_per_token = c.actions.dram_k_bytes / tokens;
+        t.dram_v_bytes_per_token = c.actions.dram_v_bytes / tokens;
       }
       detail->push_back(std::move(t));
     }

@@ -125,7 +125,9 @@ void run_eval(const EvalArgs& a) {
                x.decode ? Cell{x.ms_per_token} : Cell{},
                x.decode ? Cell{x.tokens_per_s} : Cell{},
                x.decode ? Cell{x.uj_per_token} : Cell{},
-               x.decode ? Cell{x.dram_bytes_per_token} : Cell{}});
+               x.decode ? Cell{x.dram_bytes_per_token} : Cell{},
+               x.decode ? Cell{x.dram_k_bytes_per_token} : Cell{},
+               x.decode ? Cell{x.dram_v_bytes_per_token} : Cell{}});
     if (q.samples > 1 && (fewest == 0 || q.samples < fewest)) fewest = q.samples;
   }
   t.add_row({std::string("all"),
@@ -154,6 +156,8 @@ void run_eval(const EvalArgs& a) {
              s.quantiles.latency_p99_s * 1e3,
              s.quantiles.energy_p50_j * 1e6,
              s.quantiles.energy_p99_j * 1e6,
+             Cell{},
+             Cell{},
              Cell{},
              Cell{},
              Cell{},
