@@ -15,7 +15,7 @@ namespace leopard::models {
 const std::vector<Calibration::Entry>& Calibration::entries() {
   using C = Calibration;
   static const std::vector<Entry> table = {
-      {"backend_readdress_cycles", &C::backend_readdress_cycles, "cycles", true},
+      {"backend_readdress_cycles", &C::backend_readdress_cycles, "V-row reads", true},
       {"frontend_row_cycles", &C::frontend_row_cycles, "cycles", false},
       {"frontend_sync_factor", &C::frontend_sync_factor, "", true},
       {"termination_bit_offset", &C::termination_bit_offset, "bits", true},

@@ -523,8 +523,8 @@ struct HeadResult {
   // Back end, one row: surviving scores x cycles per surviving score, plus the row's
   // normalisation. A V row (d x v.bits) streams from the value banks in `stream` cycles (at least
   // one MAC pass). A survivor whose V row does not directly follow the previous survivor's (its
-  // predecessor key was pruned) either re-addresses the banks (backend_readdress_cycles,
-  // calibrated) or streams through the pruned rows between them, whichever is cheaper. With
+  // predecessor key was pruned) either re-addresses the banks (backend_readdress_cycles V-row
+  // read times, calibrated) or streams through the pruned rows between them, whichever is cheaper. With
   // survivors independent, the gap G before a survivor has P(G >= g) = p^g, so the expected extra
   // is E[min(c, G x stream)] = sum_g p^g x clamp(c - (g - 1) stream, 0, stream): about p x c at
   // moderate p, zero when nothing is pruned, and never more than streaming every pruned row, so
@@ -532,11 +532,14 @@ struct HeadResult {
   const double row_pass = ceil_nonneg(d / spec.v.macs);
   const double v_row_read = d * spec.v.bits / (k.value_banks * spec.buffers.port_bits);
   const double stream = std::max(row_pass, v_row_read);
+  // A re-address restarts the V-row fetch: it costs backend_readdress_cycles V-row read times,
+  // so it scales with the row's width (MemN2N's 20-wide rows vs BERT's 64-wide ones).
+  const double readdress = cal.backend_readdress_cycles * v_row_read;
   double gap = 0;
   if (p > 0) {
     double p_g = p;
-    for (double done = 0; done < cal.backend_readdress_cycles && p_g > 1e-17; done += stream) {
-      gap += p_g * std::min(stream, cal.backend_readdress_cycles - done);
+    for (double done = 0; done < readdress && p_g > 1e-17; done += stream) {
+      gap += p_g * std::min(stream, readdress - done);
       p_g *= p;
     }
   }

@@ -163,7 +163,7 @@ TEST_CASE("ONNX: fewer queries than keys, bottom-right causal mask", "[onnx]") {
   const OnnxModel m = import_onnx(file, "");
   CHECK(m.spec.causal);
   CHECK(m.spec.family == ModelFamily::kGpt2);  // multi-head: no K/V sharing
-  CHECK(m.spec.kv_heads == 0);
+  CHECK(m.spec.kv_heads == m.spec.heads);  // importers always write kv_heads
   CHECK(m.spec.default_seq_len == 16);
   CHECK(m.spec.max_positions == 16);
   CHECK(has(m.spec.description, "KV-cache export (q_len 4, k_len 16)"));
