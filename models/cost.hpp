@@ -102,6 +102,12 @@ struct TaskCost {
   double dram_bytes_per_token = 0;    // DRAM bytes per generated token
   double dram_k_bytes_per_token = 0;  // its K part (the rest: V, then Q and outputs)
   double dram_v_bytes_per_token = 0;
+  // Decode tail: nearest-rank percentiles over every (sample x generated step), each step priced
+  // at its own k_len (steps x 1 values without samples). token_values = how many were ranked.
+  int token_values = 0;
+  double ms_per_token_p50 = 0;
+  double ms_per_token_p99 = 0;
+  double uj_per_token_p99 = 0;
   // Per-sample tail (statistics with a sample column): each sample priced on its own. `cost` is
   // the pooled samples priced once. Without samples, every quantile is `cost`'s own value.
   SampleQuantiles quantiles;

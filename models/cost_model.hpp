@@ -5,6 +5,7 @@
 
 #include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct LayerProfile {
   // head, K/V streamed from DRAM once per step and KV group, shared by the group's query heads.
   bool decode = false;
   int batch = 1;
+  int step = 0;  // decode: the generated step (0-based) this layer belongs to
 };
 
 struct TaskProfile {
@@ -101,6 +103,12 @@ class LeopardCostModel : public CostModel {
   // bookkeeping per head, layer and task (13% of a suite evaluation's instructions).
   Cost evaluate_without_actions(const ArchSpec& spec, const DesignConstants& constants,
                                 const TaskProfile& task, bool onchip_only) const;
+  // Decode: each generated step priced on its own. Writes the latency (s) and energy (pJ, on-chip
+  // plus DRAM, on-chip only with onchip_only) of step t of `task` into latency_s[t], energy_pj[t]
+  // (both task.steps long); their sums are evaluate()'s latency and energy.
+  void evaluate_steps(const ArchSpec& spec, const DesignConstants& constants,
+                      const TaskProfile& task, bool onchip_only, std::span<double> latency_s,
+                      std::span<double> energy_pj) const;
   std::string name() const override { return "leopard"; }
   const Calibration& calibration() const { return cal_; }
 

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <span>
+#include <stdexcept>
 
 #include "models/cost_model.hpp"
 #include "models/sram.hpp"
@@ -126,7 +128,8 @@ bool same_layer(const LayerProfile& a, const LayerProfile& b) {
       a.shape.q_len != b.shape.q_len || a.shape.k_len != b.shape.k_len ||
       a.shape.causal != b.shape.causal || a.heads.size() != b.heads.size() ||
       a.shape.kv_heads_or_heads() != b.shape.kv_heads_or_heads() ||
-      a.shape.window != b.shape.window || a.decode != b.decode || a.batch != b.batch) {
+      a.shape.window != b.shape.window || a.decode != b.decode || a.batch != b.batch ||
+      a.step != b.step) {
     return false;
   }
   for (std::size_t i = 0; i < a.heads.size(); ++i) {
@@ -211,6 +214,7 @@ TaskProfile precompute_task(const workloads::TaskWorkload& task) {
         lp.heads = heads[l];
         lp.decode = true;
         lp.batch = out.batch;
+        lp.step = t;  // layers merge within a step only, so that steps can be priced apart
         append_layer(out, std::move(lp));
       }
     }
@@ -524,10 +528,10 @@ struct HeadResult {
   // normalisation. A V row (d x v.bits) streams from the value banks in `stream` cycles (at least
   // one MAC pass). A survivor whose V row does not directly follow the previous survivor's (its
   // predecessor key was pruned) either re-addresses the banks (backend_readdress_cycles V-row
-  // read times, calibrated) or streams through the pruned rows between them, whichever is cheaper. With
-  // survivors independent, the gap G before a survivor has P(G >= g) = p^g, so the expected extra
-  // is E[min(c, G x stream)] = sum_g p^g x clamp(c - (g - 1) stream, 0, stream): about p x c at
-  // moderate p, zero when nothing is pruned, and never more than streaming every pruned row, so
+  // read times, calibrated) or streams through the pruned rows between them, whichever is cheaper.
+  // With survivors independent, the gap G before a survivor has P(G >= g) = p^g, so the expected
+  // extra is E[min(c, G x stream)] = sum_g p^g x clamp(c - (g - 1) stream, 0, stream): about p x c
+  // at moderate p, zero when nothing is pruned, and never more than streaming every pruned row, so
   // pruning never slows the back end (docs/cost-model.md, "Back end").
   const double row_pass = ceil_nonneg(d / spec.v.macs);
   const double v_row_read = d * spec.v.bits / (k.value_banks * spec.buffers.port_bits);
@@ -697,9 +701,12 @@ DecodeTraffic decode_traffic(const ArchSpec& spec, const LayerProfile& layer, bo
 }
 
 // LeopardCostModel::evaluate (kActions) and evaluate_without_actions (the action counts zero).
+// `step_latency_s` / `step_energy_pj` (decode only, task.steps long, or empty): each layer's
+// latency and energy also added to its step's entry.
 template <bool kActions>
 Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
-                   const TaskProfile& task, bool onchip_only) {
+                   const TaskProfile& task, bool onchip_only, std::span<double> step_latency_s = {},
+                   std::span<double> step_energy_pj = {}) {
   Cost total;
   const double bytes_per_cycle = spec.dram.bandwidth_gbps * 1e9 / k.clock_hz;
   for (const auto& layer : task.layers) {
@@ -787,6 +794,11 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
       lc.scale_time_energy(layer.repeat);
       if constexpr (kActions) lc.actions *= layer.repeat;
     }
+    if (!step_latency_s.empty()) {
+      const auto t = static_cast<std::size_t>(layer.step);
+      step_latency_s[t] += lc.latency_s;
+      step_energy_pj[t] += lc.energy_pj_total() - (onchip_only ? lc.energy_dram_pj() : 0.0);
+    }
     total.add_time_energy(lc);
     if constexpr (kActions) total.actions += lc.actions;
   }
@@ -803,6 +815,19 @@ Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
 Cost LeopardCostModel::evaluate_without_actions(const ArchSpec& spec, const DesignConstants& k,
                                                 const TaskProfile& task, bool onchip_only) const {
   return evaluate_task<false>(spec, k, cal_, task, onchip_only);
+}
+
+void LeopardCostModel::evaluate_steps(const ArchSpec& spec, const DesignConstants& k,
+                                      const TaskProfile& task, bool onchip_only,
+                                      std::span<double> latency_s,
+                                      std::span<double> energy_pj) const {
+  const auto steps = static_cast<std::size_t>(task.decode ? task.steps : 1);
+  if (latency_s.size() != steps || energy_pj.size() != steps) {
+    throw std::invalid_argument("evaluate_steps: spans must hold one entry per step");
+  }
+  std::fill(latency_s.begin(), latency_s.end(), 0.0);
+  std::fill(energy_pj.begin(), energy_pj.end(), 0.0);
+  evaluate_task<false>(spec, k, cal_, task, onchip_only, latency_s, energy_pj);
 }
 
 TaskCost summarise(const std::string& model, const std::string& task, const Cost& cost,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <vector>
 
 #include "models/cost_model.hpp"
 
@@ -53,6 +54,35 @@ struct SuiteEvaluator::Impl {
     q.energy_p50_j = nearest_rank_quantile(energy, 50);
     q.energy_p99_j = nearest_rank_quantile(energy, 99);
     return q;
+  }
+
+  // Decode tail of task i (docs/cost-model.md, "Decode"): every step of every sample priced at its
+  // own k_len, then nearest-rank percentiles over the samples x steps values. A step's time is the
+  // time per token (all `batch` sequences advance one token); its energy is shared by the batch.
+  void decode_quantiles(const ArchSpec& spec, const DesignConstants& k, std::size_t i,
+                        TaskCost& t) const {
+    const std::vector<TaskProfile>& samples = sample_profiles[i];
+    const std::span<const TaskProfile> inputs = samples.empty()
+                                                    ? std::span<const TaskProfile>(&profiles[i], 1)
+                                                    : std::span<const TaskProfile>(samples);
+    const auto steps = static_cast<std::size_t>(profiles[i].steps);
+    const double batch = profiles[i].batch;
+    std::vector<double> ms, uj, step_s(steps), step_pj(steps);
+    ms.reserve(inputs.size() * steps);
+    uj.reserve(inputs.size() * steps);
+    for (const TaskProfile& p : inputs) {
+      model.evaluate_steps(spec, k, p, options.onchip_only, step_s, step_pj);
+      for (std::size_t j = 0; j < steps; ++j) {
+        ms.push_back(step_s[j] * 1e3);
+        uj.push_back(step_pj[j] * 1e-6 / batch);
+      }
+    }
+    std::sort(ms.begin(), ms.end());
+    std::sort(uj.begin(), uj.end());
+    t.token_values = static_cast<int>(ms.size());
+    t.ms_per_token_p50 = nearest_rank_quantile(ms, 50);
+    t.ms_per_token_p99 = nearest_rank_quantile(ms, 99);
+    t.uj_per_token_p99 = nearest_rank_quantile(uj, 99);
   }
 
   SuiteCost run(const ArchSpec& spec, std::vector<TaskCost>* detail) const {
@@ -129,6 +159,7 @@ struct SuiteEvaluator::Impl {
         t.dram_bytes_per_token = c.actions.dram_bytes / tokens;
         t.dram_k_bytes_per_token = c.actions.dram_k_bytes / tokens;
         t.dram_v_bytes_per_token = c.actions.dram_v_bytes / tokens;
+        decode_quantiles(spec, k, i, t);
       }
       detail->push_back(std::move(t));
     }

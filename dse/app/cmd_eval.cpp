@@ -89,9 +89,14 @@ void run_eval(const EvalArgs& a) {
                "ms_per_token",
                "tokens_per_s",
                "uj_per_token",
-               "dram_bytes_per_token"};
-  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4,
-                 4, 4, 4, 4, 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4};
+               "dram_bytes_per_token",
+               "dram_k_bytes_per_token",
+               "dram_v_bytes_per_token",
+               "ms_per_token_p50",
+               "ms_per_token_p99",
+               "uj_per_token_p99"};
+  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 4,
+                 4, 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4};
   int fewest = 0;  // fewest samples of a task with samples (for the note on the p99)
   for (const auto& x : tasks) {
     const models::SampleQuantiles& q = x.quantiles;
@@ -127,7 +132,10 @@ void run_eval(const EvalArgs& a) {
                x.decode ? Cell{x.uj_per_token} : Cell{},
                x.decode ? Cell{x.dram_bytes_per_token} : Cell{},
                x.decode ? Cell{x.dram_k_bytes_per_token} : Cell{},
-               x.decode ? Cell{x.dram_v_bytes_per_token} : Cell{}});
+               x.decode ? Cell{x.dram_v_bytes_per_token} : Cell{},
+               x.decode ? Cell{x.ms_per_token_p50} : Cell{},
+               x.decode ? Cell{x.ms_per_token_p99} : Cell{},
+               x.decode ? Cell{x.uj_per_token_p99} : Cell{}});
     if (q.samples > 1 && (fewest == 0 || q.samples < fewest)) fewest = q.samples;
   }
   t.add_row({std::string("all"),
@@ -161,6 +169,9 @@ void run_eval(const EvalArgs& a) {
              Cell{},
              Cell{},
              Cell{},
+             Cell{},
+             Cell{},
+             Cell{},
              Cell{}});
   render(std::cout, t, format);
   // The p99 of fewer than 100 samples is their maximum (nearest rank n): say so, on stdout under
@@ -179,6 +190,11 @@ void run_eval(const EvalArgs& a) {
           "(and with fewer than 20, so is its p95).\n",
           fewest);
     }
+  }
+  if (std::any_of(tasks.begin(), tasks.end(), [](const auto& x) { return x.decode; })) {
+    notes +=
+        "ms_per_token_p50/p99, uj_per_token_p99: nearest-rank percentiles over every (sample x "
+        "generated step), each step priced at its own k_len.\n";
   }
   if (!notes.empty()) (format == OutputFormat::kTable ? std::cout << '\n' : std::cerr) << notes;
   if (format == OutputFormat::kTable) {

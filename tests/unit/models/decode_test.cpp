@@ -1,6 +1,7 @@
 // Decode over a KV cache: DRAM traffic per token against closed forms (GQA sharing, row vs
 // bit-plane K, V gathered by the group), linearity in the context when DRAM-bound, and the
 // per-token outputs.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -135,4 +136,57 @@ TEST_CASE("decode: a sliding window caps the keys a step reads", "[models][decod
   auto windowed = decode_task(8, 2, 32768, 0.5, 4);
   windowed.layers[0].shape.window = 4096;
   CHECK(bytes(s, windowed) == Approx(bytes(s, decode_task(8, 2, 4096, 0.5, 4))).epsilon(1e-12));
+}
+
+TEST_CASE("decode: per-token percentiles over samples x steps equal the steps priced one by one",
+          "[models][decode][quantiles]") {
+  // 3 samples (pruning 0.3, 0.6, 0.9) x 40 steps from a context of 2000: 120 step values. Each
+  // one priced independently as a one-step task at context 2000 + t with that sample's rate;
+  // nearest-rank p50 = 60th, p99 = 119th of the 120 sorted values.
+  const ArchSpec s = dram_bound();
+  const Calibration cal = fixtures::plain_calibration();
+  const double rates[] = {0.3, 0.6, 0.9};
+  const int steps = 40, batch = 2;
+  TaskWorkload w = decode_task(8, 2, 2000, 0.6, 4, steps, batch);
+  for (double r : rates) w.samples.push_back(decode_task(8, 2, 2000, r, 4).layers);
+  std::vector<double> ms, uj;
+  for (double r : rates) {
+    for (int t = 0; t < steps; ++t) {
+      const Cost c = fixtures::evaluate(s, cal, decode_task(8, 2, 2000 + t, r, 4, 1, batch), false);
+      ms.push_back(c.latency_s * 1e3);
+      uj.push_back(c.energy_pj_total() * 1e-6 / batch);
+    }
+  }
+  std::sort(ms.begin(), ms.end());
+  std::sort(uj.begin(), uj.end());
+  // The values spread (the rates differ): a test that a pooled mean would fail.
+  REQUIRE(ms.back() > 1.2 * ms.front());
+
+  leopard::workloads::Suite suite;
+  suite.tasks.push_back(w);
+  const SuiteEvaluator ev(suite, load_arch("baseline"), cal, EvalOptions{});
+  std::vector<TaskCost> tasks;
+  ev.evaluate_detailed(s, tasks);
+  REQUIRE(tasks.size() == 1);
+  const TaskCost& t = tasks[0];
+  CHECK(t.token_values == 120);
+  CHECK(t.ms_per_token_p50 == Approx(ms[59]).epsilon(1e-9));
+  CHECK(t.ms_per_token_p99 == Approx(ms[118]).epsilon(1e-9));
+  CHECK(t.uj_per_token_p99 == Approx(uj[118]).epsilon(1e-9));
+
+  // Without samples: the steps of the pooled statistics; the p50 of increasing k_len lies
+  // between the first and last step, and the mean step is ms_per_token.
+  suite.tasks[0].samples.clear();
+  const SuiteEvaluator one(suite, load_arch("baseline"), cal, EvalOptions{});
+  one.evaluate_detailed(s, tasks);
+  CHECK(tasks[0].token_values == steps);
+  const double first =
+      fixtures::evaluate(s, cal, decode_task(8, 2, 2000, 0.6, 4, 1, batch), false).latency_s * 1e3;
+  const double last =
+      fixtures::evaluate(s, cal, decode_task(8, 2, 2000 + steps - 1, 0.6, 4, 1, batch), false)
+          .latency_s *
+      1e3;
+  CHECK(tasks[0].ms_per_token_p50 > first);
+  CHECK(tasks[0].ms_per_token_p50 < last);
+  CHECK(tasks[0].ms_per_token_p99 == Approx(last).epsilon(1e-9));  // rank 40 of 40: the last step
 }
