@@ -24,12 +24,10 @@ struct Calibration {
   // waits for the expected maximum of the units' sums). Calibrated: the one-row run-ahead lets
   // units absorb part of the imbalance.
   double frontend_sync_factor = 1.0;
-  // Global offset between the published average termination bits and the synthesised histograms
-  // (workloads/synthesis.hpp). Only affects synthesised suites.
-  double termination_bit_offset = 2.0;
-  // Relevance skew of the synthetic Q/K population (workloads/synthesis.hpp): how strongly the
-  // termination bits fall as the pruning rate rises. Only affects synthesised suites.
-  double synthesis_skew = 0.0;
+  // How far a task's pruning rate moves its Fig. 8 termination curve, in probit units per probit
+  // unit of rate (workloads/paper_suite.hpp). 1: a Gaussian score population whose threshold moves
+  // to the task's rate. Only affects the paper suite's histograms (paper_stats.csv).
+  double termination_rate_sensitivity = 1.0;
 
   // --- energy per action, 65 nm, 1.0 V (pJ) ---
   double qk_pj_per_lane_bit = 0.0049;    // one q-bit x k-bit partial product incl. adder share
@@ -60,6 +58,7 @@ struct Calibration {
     double Calibration::*field;
     std::string unit;
     bool calibratable;
+    std::string source;  // where the default comes from (calibrate writes its own for fitted ones)
   };
   static const std::vector<Entry>& entries();
 };
@@ -69,6 +68,8 @@ struct CalibrationFile {
   std::vector<std::pair<std::string, std::string>> sources;  // key -> source text
 };
 
+// The defaults above, each with its Entry::source: where `calibrate` starts.
+CalibrationFile default_calibration();
 // The shipped calibration: data_path("models/data/calibration_65nm.yaml").
 std::filesystem::path default_calibration_path();
 // Loads a calibration YAML: `key: {value: V, source: "..."}` per constant; unknown keys are errors;

@@ -289,7 +289,7 @@ void run_reproduce(const ReproduceArgs& a) {
     std::cout << fmt::format(
         "\nAE-LeOPArd and HP-LeOPArd vs the bit-parallel baseline on the paper's {} tasks, on-chip "
         "energy only (the paper's methodology).\nArea: AE {:.2f} mm2 (paper 6.44), HP {:.2f} mm2. "
-        "Termination histograms of the paper suite are synthesised (see README).\n",
+        "Termination histograms of the paper suite: Fig. 8's curves at Fig. 7's rates (see README).\n",
         ae.size(), sa.area_mm2, sh.area_mm2);
     return;
   }
@@ -328,21 +328,36 @@ struct CalibrateArgs {
   std::string stats_output;
   std::string format;
   double robust_scale = 0.05;
+  std::vector<std::string> fixed;
 };
 
 void run_calibrate(const CalibrateArgs& a) {
   const OutputFormat format = parse_output_format(a.format);
   models::CalibrateInputs in;
   in.suite = workloads::load_paper_tasks(workloads::paper_suite_csv());
+  in.curves = workloads::load_termination_curves(workloads::termination_curves_csv());
   in.targets =
       models::load_targets(a.targets.empty() ? data_path("models/data/paper_calibration.csv")
                                              : std::filesystem::path(a.targets));
   in.ae = resolve_arch(a.ae, {});
   in.hp = resolve_arch(a.hp, {});
   in.baseline = resolve_arch(a.baseline, {});
-  in.start = models::load_calibration(a.start.empty() ? models::default_calibration_path()
-                                                      : std::filesystem::path(a.start));
+  // From the defaults of models/calibration.hpp unless told otherwise: the shipped file is the
+  // fit's output, not its input.
+  in.start = a.start.empty() ? models::default_calibration()
+                             : models::load_calibration(std::filesystem::path(a.start));
   in.robust_scale = a.robust_scale;
+  in.fixed = a.fixed;
+  const std::string targets_name =
+      std::filesystem::path(a.targets.empty() ? "models/data/paper_calibration.csv" : a.targets)
+          .filename()
+          .string();
+  in.target_description =
+      targets_name + " (" + std::to_string(in.targets.size()) +
+      " tasks: speedup and energy reduction of " + a.ae + " and " + a.hp + " vs " + a.baseline +
+      ") and the published geometric means over all " + std::to_string(in.suite.size()) +
+      " tasks (AE 1.9x / 3.9x, HP 2.4x / 4.0x), soft-L1 scale " + format_double(a.robust_scale, 4) +
+      (a.start.empty() ? ", from the defaults" : ", from " + a.start);
   const models::FitReport rep = models::calibrate(in);
   Table t;
   t.columns = {"model", "task", "config", "metric", "target", "fitted", "error_%"};
@@ -361,14 +376,17 @@ void run_calibrate(const CalibrateArgs& a) {
       std::cout << "  " << k << " = " << format_double(v, 6) << '\n';
   }
   if (!a.output.empty()) {
-    const std::string header =
+    std::string header =
         "# leopard-dse calibration constants at 65 nm, 1.0 V. Written by `leopard-dse calibrate` "
         "(targets: " +
-        std::filesystem::path(a.targets.empty() ? "models/data/paper_calibration.csv" : a.targets)
-            .filename()
-            .string() +
-        ", leopard.md section 4 aggregates).\n# Each constant: value and source. Calibrated ones "
-        "say so.\n";
+        targets_name +
+        " and the published geometric means).\n# Each constant: value and source. Calibrated "
+        "ones say what they were fitted on.";
+    if (!a.fixed.empty()) {
+      header += " Kept at their start value (--fix):";
+      for (const auto& f : a.fixed) header += " " + f;
+    }
+    header += "\n";
     const std::string tmp = a.output + ".tmp";
     {
       std::ofstream out(tmp);
@@ -378,18 +396,17 @@ void run_calibrate(const CalibrateArgs& a) {
     std::filesystem::rename(tmp, a.output);
   }
   if (!a.stats_output.empty()) {
-    const auto hists = workloads::synthesise_paper_histograms(
-        in.suite, rep.result.values.termination_bit_offset, rep.result.values.synthesis_skew);
+    const double sens = rep.result.values.termination_rate_sensitivity;
+    const auto hists = workloads::paper_histograms(in.suite, in.curves, sens);
     const auto table = workloads::paper_stats_table(in.suite, hists);
     workloads::write_stats_csv(
         a.stats_output,
-        {"Layer-level statistics of the paper suite, SYNTHESISED (not measured): per task, exact "
-         "bit-serial emulation on synthetic Gaussian Q/K (workloads/synthesis.hpp)",
-         "inputs: workloads/data/paper_suite.csv (prune_pct, pruned_bits_avg, head_dim) and "
-         "termination_bit_offset = " +
-             format_double(rep.result.values.termination_bit_offset, 8) +
-             ", synthesis_skew = " + format_double(rep.result.values.synthesis_skew, 8) +
-             " from models/data/calibration_65nm.yaml",
+        {"Layer-level statistics of the paper suite, DERIVED (not measured): per task, the "
+         "termination histogram of its Fig. 8 curve moved to its Fig. 7 pruning rate "
+         "(workloads/paper_suite.hpp)",
+         "inputs: workloads/data/paper_suite.csv (prune_pct, termination_curve), "
+         "workloads/data/termination_cdf.csv (Fig. 8) and termination_rate_sensitivity = " +
+             format_double(sens, 8) + " from models/data/calibration_65nm.yaml",
          "written by: leopard-dse calibrate -o models/data/calibration_65nm.yaml --write-stats "
          "workloads/suites/paper_stats.csv"},
         table);
@@ -445,10 +462,12 @@ void register_eval(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--baseline", a->baseline, "Reference design")->capture_default_str();
     cmd->add_option("--start", a->start,
-                    "Calibration YAML to start from (default: the shipped one)");
+                    "Calibration YAML to start from (default: the defaults of the code)");
+    cmd->add_option("--fix", a->fixed,
+                    "Keep this calibratable constant at its start value (repeatable)");
     cmd->add_option("-o,--output", a->output, "Write the fitted calibration YAML here");
     cmd->add_option("--write-stats", a->stats_output,
-                    "Also write the paper suite's synthesised statistics CSV");
+                    "Also write the paper suite's statistics CSV (Fig. 8 histograms)");
     cmd->add_option("--robust-scale", a->robust_scale,
                     "Soft-L1 scale on per-task log errors (0: plain least squares)")
         ->check(CLI::Range(0.0, 10.0))
