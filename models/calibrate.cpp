@@ -86,8 +86,9 @@ const std::vector<std::pair<std::string, Param>>& fit_params() {
       {"termination_rate_sensitivity", {&C::termination_rate_sensitivity, 0.0, 4.0, 0.01}},
       {"backend_readdress_cycles", {&C::backend_readdress_cycles, 0.0, 8.0, 0.01}},
       {"frontend_sync_factor", {&C::frontend_sync_factor, 0.0, 1.0, 0.01}},
-      {"qk_lane_overhead_bits", {&C::qk_lane_overhead_bits, 0.0, 48.0, 0.1}},
+      {"qk_lane_overhead_bits", {&C::qk_lane_overhead_bits, -12.0, 48.0, 0.1}},
       {"logic_leakage_mw_per_mm2", {&C::logic_leakage_mw_per_mm2, 0.0, 400.0, 0.1}},
+      {"sram_leakage_factor", {&C::sram_leakage_factor, 0.0, 1.0, 0.002}},
   };
   return ps;
 }
@@ -263,7 +264,7 @@ FitReport calibrate(const CalibrateInputs& inputs) {
       for (Eigen::Index i = 0; i < np; ++i) xn[i] = std::clamp(xn[i], param(i).lo, param(i).hi);
       const Eigen::VectorXd rn = problem.residuals(xn);
       if (rn.squaredNorm() < cost) {
-        improved = (cost - rn.squaredNorm()) > 1e-12 * cost;
+        improved = (cost - rn.squaredNorm()) > 1e-9 * cost;
         x = xn;
         r = rn;
         cost = rn.squaredNorm();

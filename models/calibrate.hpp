@@ -58,7 +58,7 @@ struct CalibrateInputs {
   double robust_scale = 0.05;  // soft-L1 scale on per-task log errors (0: plain)
   std::vector<workloads::TerminationCurve> curves;  // Fig. 8 (the suite's histograms)
   std::vector<std::string> fixed;  // calibratable constants kept at their start value
-  int max_iterations = 100;
+  int max_iterations = 400;
   // What the fitted constants' source says they were fitted on.
   std::string target_description = "the paper's calibration tasks and geometric means";
 };

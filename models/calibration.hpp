@@ -31,7 +31,12 @@ struct Calibration {
 
   // --- energy per action, 65 nm, 1.0 V (pJ) ---
   double qk_pj_per_lane_bit = 0.0049;    // one q-bit x k-bit partial product incl. adder share
-  double qk_lane_overhead_bits = 0.0;    // per lane per step, in partial-product equivalents
+  // Per lane per step, in partial-product equivalents. Calibrated; the fit may take it below 0
+  // (down to -12): it then says the bit-serial step costs less than its q-bits x B partial
+  // products at the baseline's per-product energy (the Fig. 11 fit prices the baseline's 12 x 12
+  // products), a residue of the fit rather than a physical overhead. A step's energy is clamped
+  // at 0 (models/leopard_cost_model.cpp).
+  double qk_lane_overhead_bits = 0.0;
   double qk_idle_pj_per_unit_cycle = 0;  // clock/registers of a waiting QK unit
   double softmax_pj_per_score = 45;      // LUT exponent, 24-bit accumulate, normalise share
   double mac_pj = 1.26;                  // one 16x16-bit MAC
@@ -43,7 +48,9 @@ struct Calibration {
   double energy_scale_v = 1.0;
   double energy_scale_vbuf = 1.0;
   double logic_leakage_mw_per_mm2 = 0;  // static power of logic
-  double sram_leakage_factor = 0.1;     // x CACTI ITRS-HP leakage (GP memory compiler is lower)
+  // x CACTI ITRS-HP leakage (a GP memory compiler leaks less). Calibrated: the paper's energies
+  // (Fig. 10, Fig. 11) carry no visible leakage; the start is an assumption.
+  double sram_leakage_factor = 0.1;
 
   // --- area, 65 nm (mm2) ---
   double qk_mm2_per_lane_bit = 8.1e-5;  // one q-bit x k-bit lane slice (paper area split)

@@ -288,9 +288,11 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
 
   // QK datapath per lane per step: q-bits x B partial products plus a fixed per-lane overhead
   // (accumulate, margin, compare), references.md (Horowitz) and the calibrated overhead.
-  k.qk_pj_per_lane_step = cal.qk_pj_per_lane_bit * cal.energy_scale_qk *
-                          (spec.qk.bits * spec.qk.bits_per_cycle + cal.qk_lane_overhead_bits) *
-                          e_scale;
+  // The calibrated overhead may be negative (a fit residue, docs in models/calibration.hpp):
+  // a step never costs less than nothing.
+  k.qk_pj_per_lane_step =
+      cal.qk_pj_per_lane_bit * cal.energy_scale_qk *
+      std::max(0.0, spec.qk.bits * spec.qk.bits_per_cycle + cal.qk_lane_overhead_bits) * e_scale;
   k.qk_idle_pj = cal.qk_idle_pj_per_unit_cycle * e_scale;
   k.kbuf_read_pj_per_bit =
       kb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_kbuf * e_scale;
