@@ -207,10 +207,10 @@ class Problem {
   const std::vector<std::vector<double>>& histograms(double sensitivity) const {
     auto it = cache_.find(sensitivity);
     if (it == cache_.end()) {
-      it = cache_
-               .emplace(sensitivity,
-                        workloads::paper_histograms(in_.suite, in_.curves, sensitivity))
-               .first;
+      it =
+          cache_
+              .emplace(sensitivity, workloads::paper_histograms(in_.suite, in_.curves, sensitivity))
+              .first;
     }
     return it->second;
   }

@@ -1,7 +1,7 @@
 // `leopard-dse calibrate`: fits the calibratable global constants of the cost model to target
 // speedups and energy reductions (per task, plus published suite geometric means) by
-// Levenberg-Marquardt least squares on log ratios, with Eigen (central-difference Jacobian). The Fig. 11 baseline energy split
-// is matched in closed form at every step (energy_scale_* constants).
+// Levenberg-Marquardt least squares on log ratios, with Eigen (central-difference Jacobian). The
+// Fig. 11 baseline energy split is matched in closed form at every step (energy_scale_* constants).
 #pragma once
 
 #include <filesystem>

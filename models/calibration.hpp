@@ -30,7 +30,7 @@ struct Calibration {
   double termination_rate_sensitivity = 1.0;
 
   // --- energy per action, 65 nm, 1.0 V (pJ) ---
-  double qk_pj_per_lane_bit = 0.0049;    // one q-bit x k-bit partial product incl. adder share
+  double qk_pj_per_lane_bit = 0.0049;  // one q-bit x k-bit partial product incl. adder share
   // Per lane per step, in partial-product equivalents. Calibrated; the fit may take it below 0
   // (down to -12): it then says the bit-serial step costs less than its q-bits x B partial
   // products at the baseline's per-product energy (the Fig. 11 fit prices the baseline's 12 x 12

@@ -289,7 +289,8 @@ void run_reproduce(const ReproduceArgs& a) {
     std::cout << fmt::format(
         "\nAE-LeOPArd and HP-LeOPArd vs the bit-parallel baseline on the paper's {} tasks, on-chip "
         "energy only (the paper's methodology).\nArea: AE {:.2f} mm2 (paper 6.44), HP {:.2f} mm2. "
-        "Termination histograms of the paper suite: Fig. 8's curves at Fig. 7's rates (see README).\n",
+        "Termination histograms of the paper suite: Fig. 8's curves at Fig. 7's rates (see "
+        "README).\n",
         ae.size(), sa.area_mm2, sh.area_mm2);
     return;
   }

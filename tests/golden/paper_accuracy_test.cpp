@@ -3,8 +3,8 @@
 // for AE and HP. Overall geometric means within 3% of the published 1.9x / 3.9x (AE) and
 // 2.4x / 4.0x (HP); on the 29 calibration tasks (models/data/paper_calibration.csv) the median and
 // maximum absolute relative errors per metric: median <= 5% and max <= 20% (the bars),
-// except BERT-Base SST-2's HP speedup and HP energy reduction, pinned separately (see below). Run `ctest -V -R paper` (or the binary
-// with -s) to see the measured figures.
+// except BERT-Base SST-2's HP speedup and HP energy reduction, pinned separately (see below). Run
+// `ctest -V -R paper` (or the binary with -s) to see the measured figures.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
