@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -193,4 +194,42 @@ TEST_CASE("llm-decode space: a sweep stores every design; bit planes never lose 
     CHECK(p.second < r.second);  // 73.9% pruned: some plane blocks are skipped
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("llm: a 128k-token causal prefill of Llama-3.1-8B prices end to end without overflow",
+          "[cli][llm][prefill]") {
+  // 131072 x 131073 / 2 = 8.6e9 scores per head (past 32-bit counts), in the statistics file
+  // too; dense MACs = layers x heads x 2 x scores x d. Doubling the prompt quadruples the time.
+  const fs::path dir =
+      fs::temp_directory_path() / ("leopard_llm_prefill_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream stats(dir / "stats.csv");
+    stats << "model,task,layer,head,seq_len,n_scores,prune_rate,t1,t2,t3,t4,t5,t6,t7,t8,t9,t10,"
+             "t11,t12\n";
+    for (const std::int64_t s : {65536, 131072}) {
+      for (int layer = 0; layer < 32; ++layer) {
+        stats << "llama3.1-8b,prefill-" << s / 1024 << "k," << layer << ",*," << s << ","
+              << s * (s + 1) / 2 << ",0.739,0,0,0,0.2,0.4,0.2,0.1,0.05,0.05,0,0,0\n";
+      }
+    }
+    std::ofstream(dir / "suite.yaml")
+        << "name: long\ntasks:\n"
+        << "  - {model: llama3.1-8b, task: prefill-64k, seq_len: 65536, stats: stats.csv}\n"
+        << "  - {model: llama3.1-8b, task: prefill-128k, seq_len: 131072, stats: stats.csv}\n";
+  }
+  const auto r = leopard::test::run_command(
+      bin() + "eval --suite '" + (dir / "suite.yaml").string() + "' --format json 2>/dev/null");
+  fs::remove_all(dir);
+  REQUIRE(r.code == 0);
+  const json t = json::parse(r.out);
+  REQUIRE(t.size() == 3);
+  const double s = 131072;
+  CHECK(t[1]["dense_macs"].get<double>() == Approx(32 * 32 * 2 * (s * (s + 1) / 2) * 128));
+  CHECK(t[1]["latency_ms"].get<double>() > 0);
+  CHECK(t[1]["latency_ms"].get<double>() / t[0]["latency_ms"].get<double>() ==
+        Approx(4).epsilon(0.01));
+  CHECK(t[1]["energy_onchip_uj"].get<double>() / t[0]["energy_onchip_uj"].get<double>() ==
+        Approx(4).epsilon(0.01));
 }
