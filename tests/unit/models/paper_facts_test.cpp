@@ -1,7 +1,7 @@
 // The shipped presets and calibration against the paper's published implementation facts
-// (leopard.md section 3 and 4): areas, the AE area split and the baseline energy split of Fig. 11.
-// Tolerances are stated per check; they cover the paper's rounding (integer percentages, two
-// decimals of mm2).
+// (docs/paper-facts.md §3.4 and §5.3): areas, the AE area split and the baseline energy split of
+// Fig. 11. Tolerances are stated per check; they cover the paper's rounding (integer percentages,
+// two decimals of mm2).
 #include <catch2/catch.hpp>
 #include <numeric>
 

@@ -125,7 +125,8 @@ TEST_CASE("back end: survivors x cycles per surviving V row + row work", "[model
   SECTION("the paper's V-PU: 64 MACs, 8 banks, one V row per cycle when streamed") {
     // 64 MACs: 8 banks x 128 bits = 1024 bits per cycle = one row per cycle. Extra per survivor:
     // 0.75 x min(1, 1.8) + 0.75^2 x min(1, 0.8) = 0.75 + 0.45 = 1.2 -> 2.2 cycles per survivor
-    // (leopard.md sec. 5: about 2.4). 4 x 2.2 + 1 = 9.8 per row -> 156.8.
+    // (docs/paper-facts.md §6: about 2.4; docs/cost-model.md §4.2). 4 x 2.2 + 1 = 9.8 per row ->
+    // 156.8.
     spec.v.macs = 64;
     const Cost d = evaluate(spec, plain_calibration(), task(1, 64, 16, 16, 0.75, hist_at(3)));
     CHECK(d.back_cycles == exact(156.8));
