@@ -55,7 +55,7 @@ std::vector<CalibrationTarget> load_targets(const std::filesystem::path& csv) {
 void fit_baseline_split(Calibration& cal, const ArchSpec& baseline,
                         const std::array<double, 5>& split) {
   // Reference head: BERT-Base shape (d = 64, 512 tokens); the baseline does not prune, so the split
-  // does not depend on statistics (leopard.md: "same for every workload").
+  // does not depend on statistics (docs/paper-facts.md §5.3: "same for every workload").
   workloads::PaperTask ref{"ref", "ref", "ref", 512, 64, 1, 1, false, 0.0, ""};
   const auto w = workloads::make_paper_workload(ref, std::vector<double>(baseline.qk.bits, 0.0));
   const TaskProfile profile = precompute_task(w);

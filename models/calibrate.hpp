@@ -25,7 +25,7 @@ struct CalibrationTarget {
 // paper_calibration.csv format: model,task,ae_speedup,hp_speedup,ae_energy,hp_energy.
 std::vector<CalibrationTarget> load_targets(const std::filesystem::path& csv);
 
-// Published aggregates used as targets (leopard.md section 4).
+// Published aggregates used as targets (docs/paper-facts.md §5.1).
 struct AggregateTargets {
   double ae_speedup = 1.9, ae_energy = 3.9, hp_speedup = 2.4, hp_energy = 4.0;
   double weight = 3.0;  // residual weight of each aggregate

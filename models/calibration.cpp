@@ -26,7 +26,8 @@ const std::vector<Calibration::Entry>& Calibration::entries() {
        "assumed 1: a Gaussian score population whose threshold moves to the task's pruning rate "
        "(workloads/paper_suite.hpp)"},
       {"qk_pj_per_lane_bit", &C::qk_pj_per_lane_bit, "pJ", false,
-       "references.md: 12x12 int mult 0.45 pJ at 45 nm / 144 partial products, x1.58 to 65 nm 1.0 "
+       "docs/references.md: 12x12 int mult 0.45 pJ at 45 nm / 144 partial products, x1.58 to 65 nm "
+       "1.0 "
        "V (Stillmaker-Baas)"},
       {"qk_lane_overhead_bits", &C::qk_lane_overhead_bits, "bits", true,
        "assumed start: no per-lane overhead beyond the partial products"},
@@ -36,11 +37,11 @@ const std::vector<Calibration::Entry>& Calibration::entries() {
        "first-order: 1 KB LUT read + 24-bit accumulate at 65 nm; rescaled by energy_scale_softmax "
        "to Fig. 11"},
       {"mac_pj", &C::mac_pj, "pJ", false,
-       "references.md: int16 x int16 about 0.8 pJ at 45 nm, x1.58 to 65 nm"},
+       "docs/references.md: int16 x int16 about 0.8 pJ at 45 nm, x1.58 to 65 nm"},
       {"fifo_pj_per_op", &C::fifo_pj_per_op, "pJ", false,
        "first-order: 24-bit register-file FIFO access at 65 nm (assumed)"},
       {"sram_energy_factor", &C::sram_energy_factor, "", false,
-       "CACTI 7.0 energies used as they are (references.md)"},
+       "CACTI 7.0 energies used as they are (docs/references.md)"},
       {"energy_scale_qk", &C::energy_scale_qk, "", false,
        "fitted in closed form to the baseline energy split of Fig. 11 (16.7/16.7/14.4/29.5/22.0%) "
        "by calibrate"},
@@ -58,7 +59,7 @@ const std::vector<Calibration::Entry>& Calibration::entries() {
       {"logic_leakage_mw_per_mm2", &C::logic_leakage_mw_per_mm2, "mW/mm2", true,
        "assumed start: no logic leakage"},
       {"sram_leakage_factor", &C::sram_leakage_factor, "", true,
-       "assumed: GP memory-compiler leakage vs CACTI ITRS-HP cells (references.md: HP is "
+       "assumed: GP memory-compiler leakage vs CACTI ITRS-HP cells (docs/references.md: HP is "
        "pessimistic)"},
       {"qk_mm2_per_lane_bit", &C::qk_mm2_per_lane_bit, "mm2", false,
        "paper area: iso-area AE (6 x 64 x 12 x 2) and baseline (64 x 12 x 12) QK logic, QK share "
@@ -72,7 +73,8 @@ const std::vector<Calibration::Entry>& Calibration::entries() {
       {"softmax_mm2", &C::softmax_mm2, "mm2", false,
        "paper area: softmax 13% of a 3.22 mm2 AE tile"},
       {"sram_area_factor", &C::sram_area_factor, "", false,
-       "paper area: Key + Value buffer 34% of the AE tile vs CACTI 7.0 (references.md: about 1.5)"},
+       "paper area: Key + Value buffer 34% of the AE tile vs CACTI 7.0 (docs/references.md: about "
+       "1.5)"},
   };
   return table;
 }

@@ -58,7 +58,7 @@ struct Calibration {
   double qk_shared_mm2 = 0.47;          // QK-PU shared logic per tile (q broadcast, FIFOs, control)
   double mac_mm2 = 0.00755;             // one 16x16 MAC (x V logic share)
   double softmax_mm2 = 0.419;           // softmax unit per tile (LUT, exponent, divider)
-  double sram_area_factor = 1.43;       // memory compiler vs CACTI, area (references.md ~1.5)
+  double sram_area_factor = 1.43;       // memory compiler vs CACTI, area (docs/references.md ~1.5)
 
   struct Entry {
     std::string key;

@@ -63,7 +63,7 @@ TEST_CASE("paper accuracy: the suite has the paper's 43 tasks", "[golden][paper]
 
 TEST_CASE("paper accuracy: overall geometric means within 3% of the paper", "[golden][paper]") {
   const PaperRun& r = paper_run();
-  const AggregateTargets pub;  // 1.9 / 3.9 (AE), 2.4 / 4.0 (HP): leopard.md section 4
+  const AggregateTargets pub;  // 1.9 / 3.9 (AE), 2.4 / 4.0 (HP): docs/paper-facts.md §5.1
   WARN("geomean AE speedup " << r.sa.speedup_geomean << " (paper " << pub.ae_speedup
                              << "), AE energy reduction " << r.sa.energy_reduction_geomean
                              << " (paper " << pub.ae_energy << "), HP speedup "
