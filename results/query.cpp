@@ -16,13 +16,24 @@ namespace leopard::results {
 namespace {
 
 // Metric columns shown in design listings, in order.
-const std::vector<std::string> kListedMetrics = {
-    "latency_s",     "energy_j",        "energy_onchip_j",
-    "energy_dram_j", "area_mm2",        "power_w",
-    "edp_js",        "speedup_geomean", "energy_reduction_geomean",
-    "feasible",      "bottleneck",      "latency_p50_s",
-    "latency_p95_s", "latency_p99_s",   "energy_p50_j",
-    "energy_p99_j"};
+const std::vector<std::string> kListedMetrics = {"latency_s",
+                                                 "energy_j",
+                                                 "energy_onchip_j",
+                                                 "energy_dram_j",
+                                                 "area_mm2",
+                                                 "power_w",
+                                                 "edp_js",
+                                                 "speedup_geomean",
+                                                 "energy_reduction_geomean",
+                                                 "feasible",
+                                                 "bottleneck",
+                                                 "latency_p50_s",
+                                                 "latency_p95_s",
+                                                 "latency_p99_s",
+                                                 "energy_p50_j",
+                                                 "energy_p99_j",
+                                                 "vdd",
+                                                 "infeasible_reason"};
 
 // Objective-style aliases accepted by `top --by`.
 const std::map<std::string, std::string> kAliases = {
@@ -108,6 +119,14 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 const std::vector<std::string>& metric_columns() { return kListedMetrics; }
+
+const std::vector<std::string>& task_decode_columns() {
+  static const std::vector<std::string> columns = {
+      "s_per_token",          "tokens_per_s",           "j_per_token",
+      "dram_bytes_per_token", "dram_k_bytes_per_token", "dram_v_bytes_per_token",
+      "s_per_token_p50",      "s_per_token_p99",        "j_per_token_p99"};
+  return columns;
+}
 
 std::string axis_path(const std::string& axis) { return "$.\"" + axis + "\""; }
 
@@ -254,8 +273,10 @@ DesignReport query_design(Store& store, std::int64_t design_id) {
               "SELECT model, task, cycles, latency_s, energy_j, energy_onchip_j, energy_dram_j, "
               "speedup, energy_reduction, bottleneck, qk_utilization, vpu_utilization, "
               "dram_utilization, samples, latency_p50_s, latency_p95_s, latency_p99_s, "
-              "energy_p50_j, energy_p99_j FROM task_metrics WHERE design_id = ?1 "
-              "ORDER BY model, task");
+              "energy_p50_j, energy_p99_j, " +
+                  join(task_decode_columns()) +
+                  " FROM task_metrics WHERE design_id = ?1 "
+                  "ORDER BY model, task");
   t.bind(1, design_id);
   report.tasks = collect(t);
   Statement b(store.db(),

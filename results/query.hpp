@@ -17,6 +17,8 @@ namespace leopard::results {
 
 // The metric columns of a design (the whitelist for `top --by` and `--where`).
 const std::vector<std::string>& metric_columns();
+// The per-task decode columns (SI units; NULL for prefill tasks), in store order.
+const std::vector<std::string>& task_decode_columns();
 
 // One row per run: id, name, status, strategy, seed, shard, designs, pareto, times, uuid.
 Table query_runs(Store& store);
