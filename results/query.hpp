@@ -40,7 +40,13 @@ struct TopOptions {
   std::optional<bool> descending;  // default: descending for speedup / energy reduction
   std::vector<Filter> where;
   bool feasible_only = false;
+  // "MODEL/TASK": order by that task's column (`by` is then a task_metrics column: latency_p99_s,
+  // s_per_token_p99, ...); only designs with per-task metrics stored for it are listed (the Pareto
+  // designs by default, all with --task-metrics all). The value is added as the last column.
+  std::string task;
 };
+// The task_metrics columns `top --by` accepts with a task.
+const std::vector<std::string>& task_metric_columns();
 Table query_top(Store& store, std::optional<std::int64_t> run_id, const TopOptions& options);
 
 // One design: a summary (key, value) table, its per-task metrics and its energy breakdown.

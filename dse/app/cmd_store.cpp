@@ -32,6 +32,7 @@ struct QueryArgs {
   bool ascending = false;
   bool descending = false;
   bool feasible = false;
+  std::string task;
   std::int64_t design_id = 0;
   std::string sql;
 };
@@ -136,7 +137,11 @@ void register_query(CLI::App& app) {
   top->add_option("--run", args->run, "Run id (default: the latest)");
   top->add_flag("--asc", args->ascending, "Smallest first (default for costs)");
   top->add_flag("--desc", args->descending, "Largest first (default for speedup, reduction)");
-  top->add_flag("--feasible", args->feasible, "Only designs that meet the constraints");
+  top->add_flag("--feasible", args->feasible,
+                "Only feasible designs (physically, and meeting the constraints)");
+  top->add_option("--task", args->task,
+                  "MODEL/TASK: order by that task's column (--by latency_p99_s, s_per_token_p99, "
+                  "tokens_per_s, ...); designs with per-task metrics only");
   top->callback([args] {
     res::TopOptions options;
     options.by = args->by;
@@ -146,6 +151,7 @@ void register_query(CLI::App& app) {
     if (args->ascending) options.descending = false;
     if (args->descending) options.descending = true;
     options.feasible_only = args->feasible;
+    options.task = args->task;
     for (const std::string& w : args->where) options.where.push_back(res::parse_filter(w));
     res::Store store = res::Store::open(args->db, res::Store::Access::kRead);
     render(std::cout, res::query_top(store, args->run, options), parse_output_format(args->format));

@@ -180,6 +180,40 @@ TEST_CASE("query top orders by a whitelisted metric with bound filters", "[resul
   CHECK(parse_filter("k=x<=y").value == "x<=y");
 }
 
+TEST_CASE("query top --task orders by one task's column, decode columns included",
+          "[results][query]") {
+  Fixture f;
+  Store store = Store::open(f.path, Store::Access::kRead);
+  TopOptions o;
+  o.task = "gpt2-large/wikitext";
+  o.by = "s_per_token_p99";
+  o.limit = 5;
+  const leopard::Table t = query_top(store, f.run, o);
+  REQUIRE(t.rows.size() == 5);
+  const auto c = column_of(t, "gpt2-large/wikitext s_per_token_p99");
+  REQUIRE(c >= 0);
+  // Against a brute-force sort of the records' task values (ties by design index).
+  std::vector<std::pair<double, std::int64_t>> all;
+  for (const auto& r : f.records) all.push_back({r.tasks[1].s_per_token_p99, r.design_index});
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i < 5; ++i) {
+    CHECK(std::get<double>(t.rows[i][static_cast<std::size_t>(c)]) == all[i].first);
+    CHECK(std::get<std::int64_t>(t.rows[i][1]) == all[i].second);
+  }
+  o.by = "tokens_per_s";  // larger is better: descending by default
+  const leopard::Table fastest = query_top(store, f.run, o);
+  const auto fc = column_of(fastest, "gpt2-large/wikitext tokens_per_s");
+  CHECK(std::get<double>(fastest.rows[0][static_cast<std::size_t>(fc)]) >=
+        std::get<double>(fastest.rows[1][static_cast<std::size_t>(fc)]));
+  o.by = "area_mm2";
+  CHECK_THROWS_WITH(query_top(store, f.run, o), Catch::Contains("unknown task metric"));
+  o.by = "latency_p99_s";
+  o.task = "gpt2-large";
+  CHECK_THROWS_WITH(query_top(store, f.run, o), Catch::Contains("MODEL/TASK"));
+  o.task = "gpt2-large/nope";
+  CHECK_THROWS_WITH(query_top(store, f.run, o), Catch::Contains("no per-task metrics"));
+}
+
 TEST_CASE("query design shows params, metrics, tasks and breakdown", "[results][query]") {
   Fixture f;
   Store store = Store::open(f.path, Store::Access::kRead);
