@@ -125,6 +125,18 @@ TEST_CASE("sweep reports front_at_edge, hints in tables, and stores feasibility"
   const Result pareto = run("query --db " + (dir / "s.db").string() + " pareto");
   REQUIRE(pareto.code == 0);
   CHECK(pareto.out.find("100% of the front sits at tiles = 4") != std::string::npos);
+  // Shards merged: the merged front gets the same hint.
+  for (const char* shard : {"0/2", "1/2"}) {
+    const std::string db = (dir / (std::string("shard") + shard[0] + ".db")).string();
+    REQUIRE(run("sweep --space " + (dir / "space.yaml").string() +
+                " --suite paper --threads 1 --shard " + shard + " --db " + db)
+                .code == 0);
+  }
+  const Result merged = run("merge -o " + (dir / "merged.db").string() + " " +
+                            (dir / "shard0.db").string() + " " + (dir / "shard1.db").string());
+  REQUIRE(merged.code == 0);
+  CHECK(merged.out.find("100% of the front sits at tiles = 4, the axis's top") !=
+        std::string::npos);
   // Infeasible designs are stored with their reason and supply.
   const Result stored =
       run("query --db " + (dir / "s.db").string() +
