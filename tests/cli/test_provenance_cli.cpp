@@ -147,7 +147,7 @@ TEST_CASE("sweep reports front_at_edge, hints in tables, and stores feasibility"
 }
 
 TEST_CASE(
-    "--version names the git revision and the model fingerprint; a changed model is never "
+    "the version line names the git revision and the model fingerprint; a changed model is never "
     "resumed",
     "[cli][provenance]") {
   const Result version = run("--version");
