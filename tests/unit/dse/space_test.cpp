@@ -274,9 +274,10 @@ TEST_CASE("The shipped spaces parse and have the intended sizes", "[dse][space]"
   REQUIRE(wide.size() >= 500000);
   REQUIRE(wide.size() <= 2000000);
   // Every shipped space lets the supply follow the clock, so that a faster clock costs energy.
-  for (const char* file : {"/dse/spaces/paper.yaml", "/dse/spaces/wide.yaml",
-                           "/notebooks/spaces/fig11.yaml", "/notebooks/spaces/sensitivity.yaml",
-                           "/notebooks/spaces/tail.yaml", "/notebooks/test_space.yaml"}) {
+  for (const char* file :
+       {"/dse/spaces/paper.yaml", "/dse/spaces/wide.yaml", "/dse/spaces/llm-decode.yaml",
+        "/notebooks/spaces/fig11.yaml", "/notebooks/spaces/sensitivity.yaml",
+        "/notebooks/spaces/tail.yaml", "/notebooks/test_space.yaml"}) {
     INFO(file);
     const DesignSpace s = DesignSpace::load(std::string(LEOPARD_SOURCE_DIR) + file);
     CHECK(s.base().tech.vdd == 0);
