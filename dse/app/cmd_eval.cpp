@@ -94,9 +94,16 @@ void run_eval(const EvalArgs& a) {
                "dram_v_bytes_per_token",
                "ms_per_token_p50",
                "ms_per_token_p99",
-               "uj_per_token_p99"};
-  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 4,
-                 4, 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4};
+               "uj_per_token_p99",
+               "feasible",
+               "infeasible_reason",
+               "vdd"};
+  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 4, 4,
+                 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 3};
+  // Physical feasibility is the design's (the same on every row): the clock within f_max at the
+  // supply used and every buffer bank accessible within a cycle. Infeasible designs are priced.
+  const Cell feasible = std::string(s.physically_feasible ? "true" : "false");
+  const Cell reason = s.infeasible_reason;
   int fewest = 0;  // fewest samples of a task with samples (for the note on the p99)
   for (const auto& x : tasks) {
     const models::SampleQuantiles& q = x.quantiles;
@@ -135,7 +142,10 @@ void run_eval(const EvalArgs& a) {
                x.decode ? Cell{x.dram_v_bytes_per_token} : Cell{},
                x.decode ? Cell{x.ms_per_token_p50} : Cell{},
                x.decode ? Cell{x.ms_per_token_p99} : Cell{},
-               x.decode ? Cell{x.uj_per_token_p99} : Cell{}});
+               x.decode ? Cell{x.uj_per_token_p99} : Cell{},
+               feasible,
+               reason,
+               s.vdd});
     if (q.samples > 1 && (fewest == 0 || q.samples < fewest)) fewest = q.samples;
   }
   t.add_row({std::string("all"),
@@ -172,7 +182,10 @@ void run_eval(const EvalArgs& a) {
              Cell{},
              Cell{},
              Cell{},
-             Cell{}});
+             Cell{},
+             feasible,
+             reason,
+             s.vdd});
   render(std::cout, t, format);
   // The p99 of fewer than 100 samples is their maximum (nearest rank n): say so, on stdout under
   // a table, on stderr beside CSV or JSON (whose stdout stays machine-readable).
@@ -199,10 +212,14 @@ void run_eval(const EvalArgs& a) {
   if (!notes.empty()) (format == OutputFormat::kTable ? std::cout << '\n' : std::cerr) << notes;
   if (format == OutputFormat::kTable) {
     std::cout << fmt::format(
-        "\n{}: {} tiles, {} QK units x {} lanes, B = {}, {} MHz, {} nm; area {:.3f} mm2; "
-        "speedup and energy reduction are geometric means vs '{}'{}\n",
+        "\n{}: {} tiles, {} QK units x {} lanes, B = {}, {} MHz at {:.2f} V (f_max {:.0f} MHz), "
+        "{} nm; area {:.3f} mm2; speedup and energy reduction are geometric means vs '{}'{}\n",
         spec.name, spec.tiles, spec.qk.dpus, spec.qk.lanes, spec.qk.bits_per_cycle, spec.clock_mhz,
-        spec.tech.node_nm, s.area_mm2, a.baseline, a.onchip_only ? " (on-chip only)" : "");
+        s.vdd, s.fmax_mhz, spec.tech.node_nm, s.area_mm2, a.baseline,
+        a.onchip_only ? " (on-chip only)" : "");
+    if (!s.physically_feasible) {
+      std::cout << "INFEASIBLE: " << s.infeasible_reason << " (priced all the same)\n";
+    }
     const models::DesignConstants k =
         models::derive_constants(spec, resolve_calibration(a.calibration));
     std::cout << "area split:";
