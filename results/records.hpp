@@ -12,7 +12,7 @@ namespace leopard::results {
 // A metric that does not apply (stored as NULL).
 inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 
-// Provenance of one sweep run (design.md section 6).
+// Provenance of one sweep run: a row of the `runs` table (README.md, "Provenance").
 struct RunInfo {
   std::string uuid;
   std::string name;
