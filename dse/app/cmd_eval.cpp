@@ -186,7 +186,9 @@ void run_eval(const EvalArgs& a) {
              feasible,
              reason,
              s.vdd});
-  render(std::cout, t, format);
+  // A text table leaves out the columns that apply to no row (the decode columns of a prefill
+  // suite, the reason of a feasible design); CSV and JSON keep every column.
+  render(std::cout, format == OutputFormat::kTable ? without_empty_columns(t) : t, format);
   // The p99 of fewer than 100 samples is their maximum (nearest rank n): say so, on stdout under
   // a table, on stderr beside CSV or JSON (whose stdout stays machine-readable).
   std::string notes;

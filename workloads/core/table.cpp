@@ -132,6 +132,33 @@ void render_json(std::ostream& out, const Table& table) {
   out << array.dump(2) << '\n';
 }
 
+Table without_empty_columns(const Table& table) {
+  std::vector<std::size_t> keep;
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    for (const auto& row : table.rows) {
+      const bool empty =
+          c >= row.size() || std::holds_alternative<std::monostate>(row[c]) ||
+          (std::holds_alternative<std::string>(row[c]) && std::get<std::string>(row[c]).empty());
+      if (!empty) {
+        keep.push_back(c);
+        break;
+      }
+    }
+  }
+  Table out;
+  for (std::size_t c : keep) {
+    out.columns.push_back(table.columns[c]);
+    out.precision.push_back(c < table.precision.size() ? table.precision[c] : 0);  // 0: default
+  }
+  for (const auto& row : table.rows) {
+    std::vector<Cell> r;
+    r.reserve(keep.size());
+    for (std::size_t c : keep) r.push_back(c < row.size() ? row[c] : Cell{});
+    out.rows.push_back(std::move(r));
+  }
+  return out;
+}
+
 void render(std::ostream& out, const Table& table, OutputFormat format) {
   switch (format) {
     case OutputFormat::kTable:

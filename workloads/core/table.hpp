@@ -34,6 +34,11 @@ void render_csv(std::ostream& out, const Table& table);
 void render_json(std::ostream& out, const Table& table);
 void render(std::ostream& out, const Table& table, OutputFormat format);
 
+// The table without the columns that are empty (no value, or "") in every row (for a text table
+// whose optional columns, such as the decode ones, do not apply to any row; CSV and JSON keep a
+// fixed schema).
+Table without_empty_columns(const Table& table);
+
 // Quotes a CSV field when needed.
 std::string csv_escape(const std::string& field);
 // Formats a double with the given significant digits, without trailing noise ("1.5", "0.0123").
