@@ -1,0 +1,229 @@
+// The per-head formulas of the LeOPArd cost model, shared by the readable reference
+// (models/leopard_cost_model.cpp, one head at a time) and the fast path (models/head_kernel.cpp, a
+// layer's heads from struct-of-arrays statistics, memoised per run). One source of truth: both
+// call these functions, so a head's times are the same bits on either path.
+//
+// A head's cost splits into what depends on the design and the layer's shape only (LayerTerms,
+// computed once per layer and design by layer_terms() in leopard_cost_model.cpp) and what also
+// depends on the head's statistics (its pruning rate and the moments of its termination steps):
+// head_times() below.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <span>
+
+namespace leopard::models::detail {
+
+// std::floor and std::ceil, exact for the non-negative values the hot path rounds (counts of
+// passes, steps, tokens, chunks, heads per tile). The portable x86-64 target has no SSE4.1
+// `roundsd`, so GCC expands std::ceil into about 20 instructions. Here: below 2^52 a non-negative
+// double converts to an integer and back exactly (truncation is then the floor), and from 2^52 on
+// every double is an integer already (+inf and NaN pass through, as with std::ceil). Not for x < 0.
+inline double floor_nonneg(double x) {
+  if (!(x < 0x1p52)) return x;
+  return static_cast<double>(static_cast<std::int64_t>(x));
+}
+
+inline double ceil_nonneg(double x) {
+  if (!(x < 0x1p52)) return x;
+  const double t = static_cast<double>(static_cast<std::int64_t>(x));
+  return t < x ? t + 1 : t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// E[max(m, X)] for X ~ N(mu, sd^2) (Clark 1961 with one constant operand), tabulated.
+//
+// Clark's E[max(m, X)] = mu + sd h(a) with a = (m - mu) / sd and h(a) = a Phi(a) + phi(a) (the
+// expected excess E[max(a, Z)] of a standard normal Z). h is tabulated on [-8.5, 8.5] with a step
+// of 1/64 and interpolated by cubic Hermite splines with the exact slopes h'(a) = Phi(a). The
+// interpolation error is at most max|h''''| step^4 / 384 = phi(0) (1/64)^4 / 384 = 6.2e-11
+// (h'''' = (a^2 - 1) phi(a), largest in magnitude at a = 0); docs/cost-model.md, "Tabulated
+// normal maximum". tests/unit/models/head_kernel_test.cpp bounds it against the exact function.
+// Beyond |a| = 8.5 the result is the larger operand (see max_with_normal).
+
+constexpr double kExcessTableLo = -8.5;
+constexpr int kExcessTablePerUnit = 64;
+constexpr int kExcessTableIntervals = 17 * kExcessTablePerUnit;  // [-8.5, 8.5]
+
+// The exact h(a) = a Phi(a) + phi(a) (erfc and exp); the table is built from it.
+inline double normal_excess_exact(double a) {
+  const double cdf = 0.5 * std::erfc(-a / std::sqrt(2.0));
+  const double pdf = std::exp(-0.5 * a * a) / std::sqrt(2.0 * M_PI);
+  return a * cdf + pdf;
+}
+
+struct ExcessTable {
+  // Per grid point i (a_i = lo + i / 64): h(a_i) and the slope over one step, Phi(a_i) / 64.
+  std::array<double, kExcessTableIntervals + 1> value{};
+  std::array<double, kExcessTableIntervals + 1> slope{};
+};
+
+const ExcessTable& excess_table();  // built once (thread-safe static), leopard_cost_model.cpp
+
+// h(a) from the table, for a in [-8.5, 8.5].
+inline double normal_excess(double a) {
+  const ExcessTable& t = excess_table();
+  const double x = (a - kExcessTableLo) * kExcessTablePerUnit;
+  const int i = std::clamp(static_cast<int>(x), 0, kExcessTableIntervals - 1);
+  const double u = x - i;  // in [0, 1]
+  const double u2 = u * u, u3 = u2 * u;
+  // Cubic Hermite basis on the unit interval.
+  const double h00 = 2 * u3 - 3 * u2 + 1, h10 = u3 - 2 * u2 + u;
+  const double h01 = -2 * u3 + 3 * u2, h11 = u3 - u2;
+  return h00 * t.value[i] + h10 * t.slope[i] + h01 * t.value[i + 1] + h11 * t.slope[i + 1];
+}
+
+// E[max(m, X)], X ~ N(mu, sd^2), sd >= 0. Means 8.5 sd or more apart, both non-negative: exactly
+// the larger (the other's weight Phi(-8.5) < 1e-17 and sd phi(8.5) < 1e-17 x the larger are below
+// half an ulp).
+inline double max_with_normal(double m, double mu, double sd) {
+  if (sd < 1e-12) return std::max(m, mu);
+  const double a = (m - mu) / sd;
+  if (a >= 8.5 && mu >= 0) return m;
+  if (a <= -8.5 && m >= 0) return mu;
+  return mu + sd * normal_excess(a);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per layer and design. Every field is a double, the first kKeyFields being everything
+// head_times() and the per-head action sums read: a layer's per-head results are a function of
+// them and of the layer's (fixed) statistics, which is what the run memo keys on.
+struct LayerTerms {
+  // --- key (head_times and the sums) ---
+  double full_steps = 0;  // ceil(bits / B)
+  double passes = 0;      // ceil(d / lanes)
+  double keys_per_unit = 0;
+  double keys_per_row = 0;
+  double sync_blom = 0;      // frontend_sync_factor x E[max of busy_units standard normals]
+  double port_per_step = 0;  // d x B / (Key-buffer bits per cycle)
+  double frontend_row_cycles = 0;
+  double stream = 0;     // cycles per V row
+  double readdress = 0;  // cycles of a re-address
+  double row_pass = 0;   // MAC passes per V row
+  double rows = 0;       // q_len x chunks
+  double merge = 0;      // back-end cycles merging the chunks' partial results
+  double scores = 0;     // per head
+  double n_units = 0;    // QK units per tile
+  double lanes_used = 0;
+  double tiles = 0;
+  double b = 1;        // K bits per cycle (1..32)
+  double bits = 0;     // K bits
+  double pruning = 0;  // 1: the design prunes
+  double early = 0;    // 1: the design terminates early (pruning and early_termination)
+  // --- not key (layer-level quantities applied after the per-head sums) ---
+  double d = 0, k_len = 0, q_len = 0, chunks = 0, v_width = 0;
+
+  static constexpr int kKeyFields = 20;
+  std::span<const double, kKeyFields> key() const {
+    return std::span<const double, kKeyFields>(&full_steps, kKeyFields);
+  }
+};
+static_assert(sizeof(LayerTerms) == (LayerTerms::kKeyFields + 5) * sizeof(double));
+
+// A head's statistics as a design sees them: its pruning rate p and the mean and variance of the
+// steps ceil(b1 / B) (at most ceil(bits / B)) a pruned score takes.
+struct HeadMoments {
+  double p = 0, mu_pruned = 0, var_pruned = 0;
+};
+
+// rate, hist_bits, the precomputed moments at B (mean_b, var_b) and the histogram (for designs
+// with fewer bits than the statistics: a score never takes more steps than a full one).
+inline HeadMoments head_moments(const LayerTerms& t, double rate, int hist_bits, double mean_b,
+                                double var_b, const double* hist) {
+  HeadMoments m;
+  m.p = t.pruning != 0 ? rate : 0.0;
+  const bool early = t.early != 0 && hist_bits > 0;
+  m.mu_pruned = early ? mean_b : t.full_steps;
+  m.var_pruned = early ? var_b : 0.0;
+  if (early && hist_bits > t.bits) {
+    // Statistics measured with more bits than this design has: min(ceil(b1 / B), ceil(bits / B)).
+    // Slow path, not taken by matching widths.
+    double mean = 0, sq = 0;
+    for (int bit = 1; bit <= hist_bits; ++bit) {
+      const double steps = std::min(std::ceil(bit / t.b), t.full_steps);
+      mean += hist[bit - 1] * steps;
+      sq += hist[bit - 1] * steps * steps;
+    }
+    m.mu_pruned = mean;
+    m.var_pruned = std::max(0.0, sq - mean * mean);
+  }
+  return m;
+}
+
+struct HeadTimes {
+  double compute_cycles = 0;  // this head on one tile
+  double front = 0, back = 0, stall = 0;
+  double mu_step = 0;  // mean steps per score
+};
+
+// One head's pipeline times (leopard.md sections 2-4, docs/cost-model.md; the comments of
+// evaluate_head in leopard_cost_model.cpp explain each term).
+inline HeadTimes head_times(const LayerTerms& t, const HeadMoments& m) {
+  const double p = m.p;
+  const double mu_step = p * m.mu_pruned + (1 - p) * t.full_steps;
+  const double sq_step =
+      p * (m.var_pruned + m.mu_pruned * m.mu_pruned) + (1 - p) * t.full_steps * t.full_steps;
+  const double var_step = std::max(0.0, sq_step - mu_step * mu_step);
+
+  // Front end, one row: the slower of the units (slowest-unit wait) and the Key-buffer port.
+  const double front_mean = t.keys_per_unit * mu_step * t.passes + t.frontend_row_cycles;
+  const double front_sd = std::sqrt(t.keys_per_unit * var_step) * t.passes;
+  const double front_units = front_mean + front_sd * t.sync_blom;
+  const double front_port = t.keys_per_row * mu_step * t.port_per_step + t.frontend_row_cycles;
+  const double front_row = std::max(front_units, front_port);
+
+  // Back end, one row: survivors x (V row + expected re-address after a pruned gap).
+  double gap = 0;
+  if (p > 0) {
+    double p_g = p;
+    for (double done = 0; done < t.readdress && p_g > 1e-17; done += t.stream) {
+      gap += p_g * std::min(t.stream, t.readdress - done);
+      p_g *= p;
+    }
+  }
+  const double per_survivor = t.stream + gap;
+  const double survivors_row = t.keys_per_row * (1 - p);
+  const double back_mean = survivors_row * per_survivor + t.row_pass;
+  const double back_sd = std::sqrt(t.keys_per_row * p * (1 - p)) * per_survivor;
+
+  // One row ahead: each row costs the larger of the two, plus the pipeline fill and the merge.
+  const double row_time = max_with_normal(front_row, back_mean, back_sd);
+  HeadTimes h;
+  h.compute_cycles = t.rows * row_time + front_row + back_mean + t.merge;
+  h.front = t.rows * front_row;
+  h.back = t.rows * back_mean + t.merge;
+  h.stall = t.rows * std::max(0.0, row_time - front_row);
+  h.mu_step = mu_step;
+  return h;
+}
+
+// The layer's heads on its tiles (LPT, Graham 1969): longest first onto the least-loaded tile.
+// `heads` is sorted in place; `tile_*` hold min(tiles, heads) zeroed entries each. Returns the
+// busiest tile's index.
+struct LayerTimes {
+  double tile_max = 0, front = 0, back = 0, stall = 0;
+};
+
+template <class H>
+LayerTimes lpt_schedule(std::span<H> heads, std::span<double> tile_cycles,
+                        std::span<double> tile_front, std::span<double> tile_back,
+                        std::span<double> tile_stall) {
+  std::sort(heads.begin(), heads.end(),
+            [](const H& x, const H& y) { return x.compute_cycles > y.compute_cycles; });
+  for (const H& h : heads) {
+    const auto t = static_cast<std::size_t>(
+        std::min_element(tile_cycles.begin(), tile_cycles.end()) - tile_cycles.begin());
+    tile_cycles[t] += h.compute_cycles;
+    tile_front[t] += h.front;
+    tile_back[t] += h.back;
+    tile_stall[t] += h.stall;
+  }
+  const auto it = std::max_element(tile_cycles.begin(), tile_cycles.end());
+  const auto t = static_cast<std::size_t>(it - tile_cycles.begin());
+  return {*it, tile_front[t], tile_back[t], tile_stall[t]};
+}
+
+}  // namespace leopard::models::detail
