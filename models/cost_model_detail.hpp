@@ -62,10 +62,12 @@ struct ExcessTable {
 };
 
 const ExcessTable& excess_table();  // built once (thread-safe static), leopard_cost_model.cpp
+// The table, for inline use without the static's guard on every call.
+extern const ExcessTable* const kExcessTable;
 
 // h(a) from the table, for a in [-8.5, 8.5].
-inline double normal_excess(double a) {
-  const ExcessTable& t = excess_table();
+[[gnu::always_inline]] inline double normal_excess(double a) {
+  const ExcessTable& t = *kExcessTable;
   const double x = (a - kExcessTableLo) * kExcessTablePerUnit;
   const int i = std::clamp(static_cast<int>(x), 0, kExcessTableIntervals - 1);
   const double u = x - i;  // in [0, 1]
@@ -79,7 +81,7 @@ inline double normal_excess(double a) {
 // E[max(m, X)], X ~ N(mu, sd^2), sd >= 0. Means 8.5 sd or more apart, both non-negative: exactly
 // the larger (the other's weight Phi(-8.5) < 1e-17 and sd phi(8.5) < 1e-17 x the larger are below
 // half an ulp).
-inline double max_with_normal(double m, double mu, double sd) {
+[[gnu::always_inline]] inline double max_with_normal(double m, double mu, double sd) {
   if (sd < 1e-12) return std::max(m, mu);
   const double a = (m - mu) / sd;
   if (a >= 8.5 && mu >= 0) return m;
@@ -131,8 +133,9 @@ struct HeadMoments {
 
 // rate, hist_bits, the precomputed moments at B (mean_b, var_b) and the histogram (for designs
 // with fewer bits than the statistics: a score never takes more steps than a full one).
-inline HeadMoments head_moments(const LayerTerms& t, double rate, int hist_bits, double mean_b,
-                                double var_b, const double* hist) {
+[[gnu::always_inline]] inline HeadMoments head_moments(const LayerTerms& t, double rate,
+                                                       int hist_bits, double mean_b, double var_b,
+                                                       const double* hist) {
   HeadMoments m;
   m.p = t.pruning != 0 ? rate : 0.0;
   const bool early = t.early != 0 && hist_bits > 0;
@@ -161,7 +164,7 @@ struct HeadTimes {
 
 // One head's pipeline times (leopard.md sections 2-4, docs/cost-model.md; the comments of
 // evaluate_head in leopard_cost_model.cpp explain each term).
-inline HeadTimes head_times(const LayerTerms& t, const HeadMoments& m) {
+[[gnu::always_inline]] inline HeadTimes head_times(const LayerTerms& t, const HeadMoments& m) {
   const double p = m.p;
   const double mu_step = p * m.mu_pruned + (1 - p) * t.full_steps;
   const double sq_step =

@@ -435,6 +435,9 @@ const detail::ExcessTable& detail::excess_table() {
   return table;
 }
 
+// Initialised with the library (before any model call can use it).
+const detail::ExcessTable* const detail::kExcessTable = &detail::excess_table();
+
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
