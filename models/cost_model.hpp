@@ -37,6 +37,7 @@ struct HeadBlock {
   std::vector<double> mean;    // [B x heads + h]: pruned_steps_mean[B] of head h, B = 0..32
   std::vector<double> var;     // the same for pruned_steps_var
   int max_hist_bits = 0;
+  int min_hist_bits = 0;
 };
 
 struct LayerProfile {

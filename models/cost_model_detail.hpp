@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace leopard::models::detail {
 
@@ -117,13 +118,33 @@ struct LayerTerms {
   double early = 0;    // 1: the design terminates early (pruning and early_termination)
   // --- not key (layer-level quantities applied after the per-head sums) ---
   double d = 0, k_len = 0, q_len = 0, chunks = 0, v_width = 0;
+  // The re-address gap's terms (from stream and readdress): weight j = min(stream, readdress -
+  // j stream) while j stream < readdress, 0 after; gap_terms of them (more than kMaxGapTerms:
+  // head_row loops instead).
+  static constexpr int kMaxGapTerms = 8;
+  std::array<double, kMaxGapTerms> gap_weight{};
+  double gap_terms = 0;
 
   static constexpr int kKeyFields = 20;
   std::span<const double, kKeyFields> key() const {
     return std::span<const double, kKeyFields>(&full_steps, kKeyFields);
   }
 };
-static_assert(sizeof(LayerTerms) == (LayerTerms::kKeyFields + 5) * sizeof(double));
+static_assert(sizeof(LayerTerms) ==
+              (LayerTerms::kKeyFields + 6 + LayerTerms::kMaxGapTerms) * sizeof(double));
+
+// The gap weights of `t` (its stream and readdress set): the same `done` sums as a loop adding
+// stream while done < readdress.
+inline void set_gap_weights(LayerTerms& t) {
+  t.gap_weight.fill(0.0);
+  int j = 0;
+  for (double done = 0; done < t.readdress; done += t.stream, ++j) {
+    if (j < LayerTerms::kMaxGapTerms) {
+      t.gap_weight[static_cast<std::size_t>(j)] = std::min(t.stream, t.readdress - done);
+    }
+  }
+  t.gap_terms = j;
+}
 
 // A head's statistics as a design sees them: its pruning rate p and the mean and variance of the
 // steps ceil(b1 / B) (at most ceil(bits / B)) a pruned score takes.
@@ -131,19 +152,27 @@ struct HeadMoments {
   double p = 0, mu_pruned = 0, var_pruned = 0;
 };
 
-// rate, hist_bits, the precomputed moments at B (mean_b, var_b) and the histogram (for designs
-// with fewer bits than the statistics: a score never takes more steps than a full one).
+// rate, hist_bits and the precomputed moments at B (mean_b, var_b), for designs with at least
+// as many bits as the statistics. Branch-free (selects).
+[[gnu::always_inline]] inline HeadMoments head_moments_uncapped(const LayerTerms& t, double rate,
+                                                                int hist_bits, double mean_b,
+                                                                double var_b) {
+  HeadMoments m;
+  m.p = t.pruning != 0 ? rate : 0.0;
+  const bool early = (t.early != 0) & (hist_bits > 0);
+  m.mu_pruned = early ? mean_b : t.full_steps;
+  m.var_pruned = early ? var_b : 0.0;
+  return m;
+}
+
+// The same for any design: with fewer bits than the statistics (a score never takes more steps
+// than a full one) the moments come from the histogram `hist`.
 [[gnu::always_inline]] inline HeadMoments head_moments(const LayerTerms& t, double rate,
                                                        int hist_bits, double mean_b, double var_b,
                                                        const double* hist) {
-  HeadMoments m;
-  m.p = t.pruning != 0 ? rate : 0.0;
-  const bool early = t.early != 0 && hist_bits > 0;
-  m.mu_pruned = early ? mean_b : t.full_steps;
-  m.var_pruned = early ? var_b : 0.0;
-  if (early && hist_bits > t.bits) {
-    // Statistics measured with more bits than this design has: min(ceil(b1 / B), ceil(bits / B)).
-    // Slow path, not taken by matching widths.
+  HeadMoments m = head_moments_uncapped(t, rate, hist_bits, mean_b, var_b);
+  if (t.early != 0 && hist_bits > 0 && hist_bits > t.bits) {
+    // min(ceil(b1 / B), ceil(bits / B)). Slow path, not taken by matching widths.
     double mean = 0, sq = 0;
     for (int bit = 1; bit <= hist_bits; ++bit) {
       const double steps = std::min(std::ceil(bit / t.b), t.full_steps);
@@ -162,9 +191,18 @@ struct HeadTimes {
   double mu_step = 0;  // mean steps per score
 };
 
-// One head's pipeline times (leopard.md sections 2-4, docs/cost-model.md; the comments of
-// evaluate_head in leopard_cost_model.cpp explain each term).
-[[gnu::always_inline]] inline HeadTimes head_times(const LayerTerms& t, const HeadMoments& m) {
+// A head's row: mean steps per score, the front end's row time and the back end's mean and
+// standard deviation (leopard.md sections 2-4, docs/cost-model.md; the comments of layer_terms in
+// leopard_cost_model.cpp explain each term). Branch-free, so that the head kernel's loop over a
+// layer's heads vectorises.
+struct HeadRow {
+  double mu_step = 0, front_row = 0, back_mean = 0, back_sd = 0;
+};
+
+// kFixedGap: the gap from t.gap_weight (t.gap_terms <= kMaxGapTerms; a fixed trip count, so the
+// loop over heads vectorises); otherwise the loop itself. The same terms in the same order: equal.
+template <bool kFixedGap = false>
+[[gnu::always_inline]] inline HeadRow head_row(const LayerTerms& t, const HeadMoments& m) {
   const double p = m.p;
   const double mu_step = p * m.mu_pruned + (1 - p) * t.full_steps;
   const double sq_step =
@@ -176,35 +214,54 @@ struct HeadTimes {
   const double front_sd = std::sqrt(t.keys_per_unit * var_step) * t.passes;
   const double front_units = front_mean + front_sd * t.sync_blom;
   const double front_port = t.keys_per_row * mu_step * t.port_per_step + t.frontend_row_cycles;
-  const double front_row = std::max(front_units, front_port);
 
-  // Back end, one row: survivors x (V row + expected re-address after a pruned gap).
-  double gap = 0;
-  if (p > 0) {
-    double p_g = p;
-    for (double done = 0; done < t.readdress && p_g > 1e-17; done += t.stream) {
-      gap += p_g * std::min(t.stream, t.readdress - done);
+  // Back end, one row: survivors x (V row + expected re-address after a pruned gap): the gap G
+  // before a survivor has P(G >= g) = p^g, terms below 1e-17 dropped (none when p = 0).
+  double gap = 0, p_g = p;
+  if constexpr (kFixedGap) {
+    // Unrolled by hand (GCC does not vectorise the loop over heads around an inner loop).
+    const auto term = [&](std::size_t j) {
+      gap += p_g * t.gap_weight[j] * static_cast<double>(p_g > 1e-17);
+      p_g *= p;
+    };
+    static_assert(LayerTerms::kMaxGapTerms == 8);
+    term(0), term(1), term(2), term(3), term(4), term(5), term(6), term(7);
+  } else {
+    for (double done = 0; done < t.readdress; done += t.stream) {
+      gap += p_g > 1e-17 ? p_g * std::min(t.stream, t.readdress - done) : 0.0;
       p_g *= p;
     }
   }
   const double per_survivor = t.stream + gap;
   const double survivors_row = t.keys_per_row * (1 - p);
-  const double back_mean = survivors_row * per_survivor + t.row_pass;
-  const double back_sd = std::sqrt(t.keys_per_row * p * (1 - p)) * per_survivor;
+  HeadRow r;
+  r.mu_step = mu_step;
+  r.front_row = std::max(front_units, front_port);
+  r.back_mean = survivors_row * per_survivor + t.row_pass;
+  r.back_sd = std::sqrt(t.keys_per_row * p * (1 - p)) * per_survivor;
+  return r;
+}
 
-  // One row ahead: each row costs the larger of the two, plus the pipeline fill and the merge.
-  const double row_time = max_with_normal(front_row, back_mean, back_sd);
+// One row ahead: each row costs the larger of the two (expected maximum), plus the pipeline fill
+// and the merge of the chunks' partial results.
+[[gnu::always_inline]] inline HeadTimes head_finish(const LayerTerms& t, const HeadRow& r) {
+  const double row_time = max_with_normal(r.front_row, r.back_mean, r.back_sd);
   HeadTimes h;
-  h.compute_cycles = t.rows * row_time + front_row + back_mean + t.merge;
-  h.front = t.rows * front_row;
-  h.back = t.rows * back_mean + t.merge;
-  h.stall = t.rows * std::max(0.0, row_time - front_row);
-  h.mu_step = mu_step;
+  h.compute_cycles = t.rows * row_time + r.front_row + r.back_mean + t.merge;
+  h.front = t.rows * r.front_row;
+  h.back = t.rows * r.back_mean + t.merge;
+  h.stall = t.rows * std::max(0.0, row_time - r.front_row);
+  h.mu_step = r.mu_step;
   return h;
 }
 
+// One head's pipeline times.
+[[gnu::always_inline]] inline HeadTimes head_times(const LayerTerms& t, const HeadMoments& m) {
+  return head_finish(t, head_row(t, m));
+}
+
 // The layer's heads on its tiles (LPT, Graham 1969): longest first onto the least-loaded tile.
-// `heads` is sorted in place; `tile_*` hold min(tiles, heads) zeroed entries each. Returns the
+// `tile_*` hold min(tiles, heads) zeroed entries each. Returns the
 // busiest tile's index.
 struct LayerTimes {
   double tile_max = 0, front = 0, back = 0, stall = 0;
@@ -214,9 +271,29 @@ template <class H>
 LayerTimes lpt_schedule(std::span<H> heads, std::span<double> tile_cycles,
                         std::span<double> tile_front, std::span<double> tile_back,
                         std::span<double> tile_stall) {
-  std::sort(heads.begin(), heads.end(),
-            [](const H& x, const H& y) { return x.compute_cycles > y.compute_cycles; });
-  for (const H& h : heads) {
+  // Sorted as (compute cycles, index) pairs: std::sort's permutation depends on the comparisons
+  // only, so this is the order of sorting the heads themselves, at a fraction of the moves.
+  struct Key {
+    double cycles;
+    std::uint32_t index;
+  };
+  constexpr std::size_t kSmall = 64;
+  std::array<Key, kSmall> small;
+  std::vector<Key> large;
+  std::span<Key> keys;
+  if (heads.size() <= kSmall) {
+    keys = std::span<Key>(small.data(), heads.size());
+  } else {
+    large.resize(heads.size());
+    keys = large;
+  }
+  for (std::size_t i = 0; i < heads.size(); ++i) {
+    keys[i] = {heads[i].compute_cycles, static_cast<std::uint32_t>(i)};
+  }
+  std::sort(keys.begin(), keys.end(),
+            [](const Key& x, const Key& y) { return x.cycles > y.cycles; });
+  for (const Key& k : keys) {
+    const H& h = heads[k.index];
     const auto t = static_cast<std::size_t>(
         std::min_element(tile_cycles.begin(), tile_cycles.end()) - tile_cycles.begin());
     tile_cycles[t] += h.compute_cycles;

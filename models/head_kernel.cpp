@@ -9,24 +9,90 @@
 
 namespace leopard::models {
 
-LayerHeadSums evaluate_head_block(const detail::LayerTerms& t, const LayerProfile& layer) {
+// Compiled twice, for x86-64-v3 (AVX2, FMA) and the baseline, chosen at load time (GCC
+// target_clones). Two passes over the layer's heads: the rows (branch-free, vectorised), then the
+// expected maximum (a table lookup), the tile times and the sums.
+enum MomentsCase { kNoPruning, kNoEarlyTermination, kEarlyTermination };
+
+struct RowArrays {
+  double* __restrict mu_step;
+  double* __restrict front_row;
+  double* __restrict back_mean;
+  double* __restrict back_sd;
+};
+
+template <MomentsCase kCase>
+[[gnu::always_inline]] inline void head_rows(const detail::LayerTerms& terms, std::size_t n,
+                                             const double* __restrict rate,
+                                             const double* __restrict mean,
+                                             const double* __restrict var, RowArrays out) {
+  const detail::LayerTerms t = terms;  // a local copy: no aliasing with the stores
+  double* __restrict mu_step = out.mu_step;
+  double* __restrict front_row = out.front_row;
+  double* __restrict back_mean = out.back_mean;
+  double* __restrict back_sd = out.back_sd;
+  for (std::size_t h = 0; h < n; ++h) {
+    detail::HeadMoments m;
+    if constexpr (kCase == kNoPruning) {
+      m = {0.0, t.full_steps, 0.0};
+    } else if constexpr (kCase == kNoEarlyTermination) {
+      m = {rate[h], t.full_steps, 0.0};
+    } else {
+      m = {rate[h], mean[h], var[h]};
+    }
+    const detail::HeadRow r = detail::head_row<true>(t, m);
+    mu_step[h] = r.mu_step;
+    front_row[h] = r.front_row;
+    back_mean[h] = r.back_mean;
+    back_sd[h] = r.back_sd;
+  }
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) LayerHeadSums evaluate_head_block(
+    const detail::LayerTerms& t, const LayerProfile& layer) {
   const HeadBlock& blk = layer.block;
   const std::size_t n = blk.rate.size();
   thread_local std::vector<detail::HeadTimes> times;
-  thread_local std::vector<double> tiles_scratch;
+  thread_local std::vector<double> scratch;
   if (times.size() < n) times.resize(n);
+  if (scratch.size() < 4 * n) scratch.resize(4 * n);
   const auto b = static_cast<std::size_t>(t.b);
-  const double* rate = blk.rate.data();
-  const int* hist_bits = blk.hist_bits.data();
-  const double* mean = blk.mean.data() + b * n;
-  const double* var = blk.var.data() + b * n;
+  const double* __restrict rate = blk.rate.data();
+  const int* __restrict hist_bits = blk.hist_bits.data();
+  const double* __restrict mean = blk.mean.data() + b * n;
+  const double* __restrict var = blk.var.data() + b * n;
+  double* __restrict mu_step = scratch.data();
+  double* __restrict front_row = mu_step + n;
+  double* __restrict back_mean = front_row + n;
+  double* __restrict back_sd = back_mean + n;
   // Statistics with more bits than the design: the capped moments from the histograms (slow).
   const bool capped = t.early != 0 && blk.max_hist_bits > t.bits;
+  // The loop over heads, vectorised: detail::head_row on moments resolved outside the loop (the
+  // three cases of detail::head_moments_uncapped where every head takes the same branch; its
+  // selects on per-head loads would keep GCC from vectorising).
+  const bool fixed_gap = t.gap_terms <= detail::LayerTerms::kMaxGapTerms;
+  const RowArrays out{mu_step, front_row, back_mean, back_sd};
+  if (fixed_gap && t.pruning == 0) {
+    head_rows<kNoPruning>(t, n, rate, mean, var, out);
+  } else if (fixed_gap && t.early == 0) {
+    head_rows<kNoEarlyTermination>(t, n, rate, mean, var, out);
+  } else if (fixed_gap && !capped && blk.min_hist_bits > 0) {
+    head_rows<kEarlyTermination>(t, n, rate, mean, var, out);
+  } else {
+    for (std::size_t h = 0; h < n; ++h) {
+      const detail::HeadRow r =
+          detail::head_row(t, detail::head_moments(t, rate[h], hist_bits[h], mean[h], var[h],
+                                                   layer.heads[h].hist.data()));
+      mu_step[h] = r.mu_step;
+      front_row[h] = r.front_row;
+      back_mean[h] = r.back_mean;
+      back_sd[h] = r.back_sd;
+    }
+  }
   LayerHeadSums s;
   for (std::size_t h = 0; h < n; ++h) {
-    const detail::HeadMoments m = detail::head_moments(
-        t, rate[h], hist_bits[h], mean[h], var[h], capped ? layer.heads[h].hist.data() : nullptr);
-    const detail::HeadTimes ht = detail::head_times(t, m);
+    const detail::HeadTimes ht =
+        detail::head_finish(t, {mu_step[h], front_row[h], back_mean[h], back_sd[h]});
     // Field by field: a whole-struct copy makes GCC pair the stores and reload them as one
     // 16-byte load, which stalls on store forwarding (13% of the kernel's time).
     detail::HeadTimes& out = times[h];
@@ -35,13 +101,15 @@ LayerHeadSums evaluate_head_block(const detail::LayerTerms& t, const LayerProfil
     out.back = ht.back;
     out.stall = ht.stall;
     // The action counts the energies need, as evaluate_head counts them per head.
+    const double p = t.pruning != 0 ? rate[h] : 0.0;
     const double unit_steps = t.scores * ht.mu_step * t.passes;
-    s.survivors += t.scores * (1 - m.p);
+    s.survivors += t.scores * (1 - p);
     s.qk_unit_steps += unit_steps;
     s.qk_idle_steps += std::max(0.0, t.n_units * ht.compute_cycles - unit_steps);
     s.k_bits_read += t.scores * ht.mu_step * t.b * t.lanes_used;
   }
   const auto n_tiles = static_cast<std::size_t>(std::min(t.tiles, static_cast<double>(n)));
+  thread_local std::vector<double> tiles_scratch;
   tiles_scratch.assign(4 * n_tiles, 0.0);
   double* ts = tiles_scratch.data();
   s.times = detail::lpt_schedule<detail::HeadTimes>(

@@ -202,6 +202,7 @@ void add_head_blocks(TaskProfile& task) {
       b.rate[h] = hp.prune_rate;
       b.hist_bits[h] = hp.hist_bits;
       b.max_hist_bits = std::max(b.max_hist_bits, hp.hist_bits);
+      b.min_hist_bits = h == 0 ? hp.hist_bits : std::min(b.min_hist_bits, hp.hist_bits);
       for (std::size_t bb = 0; bb <= kMaxBitsPerCycle; ++bb) {
         b.mean[bb * n + h] = hp.pruned_steps_mean[bb];
         b.var[bb * n + h] = hp.pruned_steps_var[bb];
@@ -574,6 +575,7 @@ detail::LayerTerms layer_terms(const ArchSpec& spec, const DesignConstants& k,
   t.k_len = k_len;
   t.q_len = q_len;
   t.chunks = chunks;
+  detail::set_gap_weights(t);
   return t;
 }
 
