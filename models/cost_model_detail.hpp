@@ -41,8 +41,8 @@ inline double ceil_nonneg(double x) {
 // expected excess E[max(a, Z)] of a standard normal Z). h is tabulated on [-8.5, 8.5] with a step
 // of 1/64 and interpolated by cubic Hermite splines with the exact slopes h'(a) = Phi(a). The
 // interpolation error is at most max|h''''| step^4 / 384 = phi(0) (1/64)^4 / 384 = 6.2e-11
-// (h'''' = (a^2 - 1) phi(a), largest in magnitude at a = 0); docs/cost-model.md, "Tabulated
-// normal maximum". tests/unit/models/head_kernel_test.cpp bounds it against the exact function.
+// (h'''' = (a^2 - 1) phi(a), largest in magnitude at a = 0); docs/fast-path.md, "Tabulated
+// normal maximum"; tests/unit/models/head_kernel_test.cpp bounds it against the exact function.
 // Beyond |a| = 8.5 the result is the larger operand (see max_with_normal).
 
 constexpr double kExcessTableLo = -8.5;
@@ -192,8 +192,8 @@ struct HeadTimes {
 };
 
 // A head's row: mean steps per score, the front end's row time and the back end's mean and
-// standard deviation (leopard.md sections 2-4, docs/cost-model.md; the comments of layer_terms in
-// leopard_cost_model.cpp explain each term). Branch-free, so that the head kernel's loop over a
+// standard deviation (the comments of layer_terms in leopard_cost_model.cpp explain each term;
+// docs/fast-path.md). Branch-free, so that the head kernel's loop over a
 // layer's heads vectorises.
 struct HeadRow {
   double mu_step = 0, front_row = 0, back_mean = 0, back_sd = 0;
@@ -261,8 +261,7 @@ template <bool kFixedGap = false>
 }
 
 // The layer's heads on its tiles (LPT, Graham 1969): longest first onto the least-loaded tile.
-// `tile_*` hold min(tiles, heads) zeroed entries each. Returns the
-// busiest tile's index.
+// `tile_*` hold min(tiles, heads) zeroed entries each. Returns the busiest tile's times.
 struct LayerTimes {
   double tile_max = 0, front = 0, back = 0, stall = 0;
 };
@@ -271,27 +270,54 @@ template <class H>
 LayerTimes lpt_schedule(std::span<H> heads, std::span<double> tile_cycles,
                         std::span<double> tile_front, std::span<double> tile_back,
                         std::span<double> tile_stall) {
-  // Sorted as (compute cycles, index) pairs: std::sort's permutation depends on the comparisons
-  // only, so this is the order of sorting the heads themselves, at a fraction of the moves.
+  if (tile_cycles.size() == 1) {  // one tile: every head on it, no order needed (head order)
+    LayerTimes one;
+    for (const H& h : heads) {
+      one.tile_max += h.compute_cycles;
+      one.front += h.front;
+      one.back += h.back;
+      one.stall += h.stall;
+    }
+    return one;
+  }
+  // Longest first, ties in head order: up to 16 heads by counting each head's rank (branch-free,
+  // no mispredicted comparisons), more by std::sort on (cycles, index), the same order.
   struct Key {
     double cycles;
     std::uint32_t index;
   };
-  constexpr std::size_t kSmall = 64;
+  constexpr std::size_t kRanked = 16, kSmall = 64;
+  const std::size_t n = heads.size();
   std::array<Key, kSmall> small;
   std::vector<Key> large;
   std::span<Key> keys;
-  if (heads.size() <= kSmall) {
-    keys = std::span<Key>(small.data(), heads.size());
+  if (n <= kSmall) {
+    keys = std::span<Key>(small.data(), n);
   } else {
-    large.resize(heads.size());
+    large.resize(n);
     keys = large;
   }
-  for (std::size_t i = 0; i < heads.size(); ++i) {
-    keys[i] = {heads[i].compute_cycles, static_cast<std::uint32_t>(i)};
+  bool ordered = true;  // no NaN (ranks would collide)
+  for (const H& h : heads) ordered = ordered && h.compute_cycles == h.compute_cycles;
+  if (n <= kRanked && ordered) {
+    std::array<double, kRanked> cc;
+    for (std::size_t i = 0; i < n; ++i) cc[i] = heads[i].compute_cycles;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t rank = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        rank += static_cast<std::size_t>(cc[j] > cc[i]) +
+                static_cast<std::size_t>(cc[j] == cc[i] && j < i);
+      }
+      keys[rank] = {cc[i], static_cast<std::uint32_t>(i)};
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      keys[i] = {heads[i].compute_cycles, static_cast<std::uint32_t>(i)};
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+      return x.cycles > y.cycles || (!(y.cycles > x.cycles) && x.index < y.index);
+    });
   }
-  std::sort(keys.begin(), keys.end(),
-            [](const Key& x, const Key& y) { return x.cycles > y.cycles; });
   for (const Key& k : keys) {
     const H& h = heads[k.index];
     const auto t = static_cast<std::size_t>(

@@ -7,7 +7,7 @@
 // sizes, the energies or DRAM). A grid sweep changes one axis at a time, so the same key recurs:
 // the memo keeps the last kWays results of each layer, keyed by exactly those fields, and a hit
 // skips the layer's heads. Energies, DRAM and time are always computed from the sums afresh.
-// LEOPARD_HEAD_MEMO=0 in the environment turns it off (head_memo_enabled()).
+// LEOPARD_HEAD_MEMO=0 in the environment turns it off (head_memo_enabled()). docs/fast-path.md.
 #pragma once
 
 #include <array>
