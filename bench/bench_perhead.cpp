@@ -4,7 +4,7 @@
 // (median of --runs runs, each on a fresh SuiteEvaluator so that no run memo carries over).
 // scripts/bench-perhead.sh runs every case, including the CLI sweep with --store pareto.
 //
-//   bench_perhead [--suite merged|perhead|perhead2] [--strategy grid|random] [--runs N]
+//   bench_perhead [--suite merged|perhead|perhead2|FILE.yaml] [--strategy grid|random] [--runs N]
 //                 [--threads N] [--reference]
 //   bench_perhead --write DIR      writes DIR/perhead_stats.csv and DIR/perhead.yaml, then exits
 //
@@ -106,6 +106,8 @@ int run(int argc, char** argv) {
     suite = make_perhead_suite(f.suite);
   } else if (which == "perhead2") {
     suite = make_perhead_suite(f.suite, 2);
+  } else if (which.find(".yaml") != std::string::npos) {
+    suite = workloads::load_suite(which);  // e.g. the files of --write
   } else {
     die("--suite must be merged, perhead or perhead2");
   }
