@@ -267,9 +267,11 @@ struct LayerTimes {
 };
 
 template <class H>
-LayerTimes lpt_schedule(std::span<H> heads, std::span<double> tile_cycles,
-                        std::span<double> tile_front, std::span<double> tile_back,
-                        std::span<double> tile_stall) {
+[[gnu::always_inline]] inline LayerTimes lpt_schedule(std::span<H> heads,
+                                                      std::span<double> tile_cycles,
+                                                      std::span<double> tile_front,
+                                                      std::span<double> tile_back,
+                                                      std::span<double> tile_stall) {
   if (tile_cycles.size() == 1) {  // one tile: every head on it, no order needed (head order)
     LayerTimes one;
     for (const H& h : heads) {
@@ -280,13 +282,13 @@ LayerTimes lpt_schedule(std::span<H> heads, std::span<double> tile_cycles,
     }
     return one;
   }
-  // Longest first, ties in head order: up to 16 heads by counting each head's rank (branch-free,
+  // Longest first, ties in head order: up to 64 heads by counting each head's rank (branch-free,
   // no mispredicted comparisons), more by std::sort on (cycles, index), the same order.
   struct Key {
     double cycles;
     std::uint32_t index;
   };
-  constexpr std::size_t kRanked = 16, kSmall = 64;
+  constexpr std::size_t kRanked = 64, kSmall = 64;
   const std::size_t n = heads.size();
   std::array<Key, kSmall> small;
   std::vector<Key> large;
@@ -303,12 +305,13 @@ LayerTimes lpt_schedule(std::span<H> heads, std::span<double> tile_cycles,
     std::array<double, kRanked> cc;
     for (std::size_t i = 0; i < n; ++i) cc[i] = heads[i].compute_cycles;
     for (std::size_t i = 0; i < n; ++i) {
-      std::size_t rank = 0;
-      for (std::size_t j = 0; j < n; ++j) {
-        rank += static_cast<std::size_t>(cc[j] > cc[i]) +
-                static_cast<std::size_t>(cc[j] == cc[i] && j < i);
-      }
-      keys[rank] = {cc[i], static_cast<std::uint32_t>(i)};
+      // Heads before i rank ahead when at least as long, heads after it when longer (two
+      // reductions without branches, which GCC vectorises).
+      const double c = cc[i];
+      std::int64_t rank = 0;
+      for (std::size_t j = 0; j < i; ++j) rank += cc[j] >= c ? 1 : 0;
+      for (std::size_t j = i + 1; j < n; ++j) rank += cc[j] > c ? 1 : 0;
+      keys[static_cast<std::size_t>(rank)] = {c, static_cast<std::uint32_t>(i)};
     }
   } else {
     for (std::size_t i = 0; i < n; ++i) {
