@@ -81,13 +81,17 @@ extern const ExcessTable* const kExcessTable;
 
 // E[max(m, X)], X ~ N(mu, sd^2), sd >= 0. Means 8.5 sd or more apart, both non-negative: exactly
 // the larger (the other's weight Phi(-8.5) < 1e-17 and sd phi(8.5) < 1e-17 x the larger are below
-// half an ulp).
+// half an ulp); no spread: the larger. Written as selects of values all computed (the table at a
+// clamped into its range), so that the head kernel's loop vectorises; the value selected is the
+// one the same case would return.
 [[gnu::always_inline]] inline double max_with_normal(double m, double mu, double sd) {
-  if (sd < 1e-12) return std::max(m, mu);
-  const double a = (m - mu) / sd;
-  if (a >= 8.5 && mu >= 0) return m;
-  if (a <= -8.5 && m >= 0) return mu;
-  return mu + sd * normal_excess(a);
+  const double a = (m - mu) / sd;  // +-inf or NaN without spread: clamped, then not selected
+  const double in_range =
+      a > kExcessTableLo ? (a < -kExcessTableLo ? a : -kExcessTableLo) : kExcessTableLo;
+  const double tabulated = mu + sd * normal_excess(in_range);
+  const double upper = a >= 8.5 && mu >= 0 ? m : tabulated;
+  const double r = a <= -8.5 && m >= 0 ? mu : upper;
+  return sd < 1e-12 ? std::max(m, mu) : r;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -48,12 +48,31 @@ template <MomentsCase kCase>
   }
 }
 
+[[gnu::always_inline]] inline void finish_rows(const detail::LayerTerms& terms, std::size_t n,
+                                               RowArrays rows, double* __restrict cc,
+                                               double* __restrict front, double* __restrict back,
+                                               double* __restrict stall) {
+  const detail::LayerTerms t = terms;  // a local copy: no aliasing with the stores
+  const double* __restrict mu_step = rows.mu_step;
+  const double* __restrict front_row = rows.front_row;
+  const double* __restrict back_mean = rows.back_mean;
+  const double* __restrict back_sd = rows.back_sd;
+  for (std::size_t h = 0; h < n; ++h) {
+    const detail::HeadTimes ht =
+        detail::head_finish(t, {mu_step[h], front_row[h], back_mean[h], back_sd[h]});
+    cc[h] = ht.compute_cycles;
+    front[h] = ht.front;
+    back[h] = ht.back;
+    stall[h] = ht.stall;
+  }
+}
+
 __attribute__((target_clones("arch=x86-64-v3", "default"))) LayerHeadSums evaluate_head_block(
     const detail::LayerTerms& t, const LayerProfile& layer) {
   const HeadBlock& blk = layer.block;
   const std::size_t n = blk.rate.size();
   thread_local std::vector<detail::HeadTimes> times;
-  thread_local std::vector<double> scratch;
+  thread_local std::vector<double> scratch, cc_scratch;
   if (times.size() < n) times.resize(n);
   if (scratch.size() < 4 * n) scratch.resize(4 * n);
   const auto b = static_cast<std::size_t>(t.b);
@@ -89,24 +108,28 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) LayerHeadSums evalua
       back_sd[h] = r.back_sd;
     }
   }
+  // The rows' expected maximum and the head's times (vectorised: selects and table gathers),
+  // then the sums in head order (as the reference adds them).
+  if (cc_scratch.size() < 4 * n) cc_scratch.resize(4 * n);
+  double* __restrict cc = cc_scratch.data();
+  double* __restrict fr = cc + n;
+  double* __restrict bk = fr + n;
+  double* __restrict st = bk + n;
+  finish_rows(t, n, RowArrays{mu_step, front_row, back_mean, back_sd}, cc, fr, bk, st);
   LayerHeadSums s;
   for (std::size_t h = 0; h < n; ++h) {
-    const detail::HeadTimes ht =
-        detail::head_finish(t, {mu_step[h], front_row[h], back_mean[h], back_sd[h]});
-    // Field by field: a whole-struct copy makes GCC pair the stores and reload them as one
-    // 16-byte load, which stalls on store forwarding (13% of the kernel's time).
     detail::HeadTimes& out = times[h];
-    out.compute_cycles = ht.compute_cycles;
-    out.front = ht.front;
-    out.back = ht.back;
-    out.stall = ht.stall;
+    out.compute_cycles = cc[h];
+    out.front = fr[h];
+    out.back = bk[h];
+    out.stall = st[h];
     // The action counts the energies need, as evaluate_head counts them per head.
     const double p = t.pruning != 0 ? rate[h] : 0.0;
-    const double unit_steps = t.scores * ht.mu_step * t.passes;
+    const double unit_steps = t.scores * mu_step[h] * t.passes;
     s.survivors += t.scores * (1 - p);
     s.qk_unit_steps += unit_steps;
-    s.qk_idle_steps += std::max(0.0, t.n_units * ht.compute_cycles - unit_steps);
-    s.k_bits_read += t.scores * ht.mu_step * t.b * t.lanes_used;
+    s.qk_idle_steps += std::max(0.0, t.n_units * cc[h] - unit_steps);
+    s.k_bits_read += t.scores * mu_step[h] * t.b * t.lanes_used;
   }
   const auto n_tiles = static_cast<std::size_t>(std::min(t.tiles, static_cast<double>(n)));
   thread_local std::vector<double> tiles_scratch;
