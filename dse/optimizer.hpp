@@ -28,8 +28,8 @@ struct OptimizerOptions {
 };
 
 enum class DesignStatus {
-  kFeasible,    // evaluated, all constraints hold
-  kInfeasible,  // evaluated, a constraint fails (violation > 0)
+  kFeasible,    // evaluated, physically feasible and all constraints hold
+  kInfeasible,  // evaluated, physically infeasible or a constraint fails (violation > 0)
   kInvalid,     // could not be evaluated (an invalid combination of parameters)
 };
 
@@ -38,7 +38,7 @@ struct Evaluation {
   std::int64_t index = 0;
   DesignStatus status = DesignStatus::kFeasible;
   std::vector<double> objectives;
-  double violation = 0;  // relative constraint violation, > 0 iff kInfeasible
+  double violation = 0;  // relative violation (f_max and constraints), > 0 iff kInfeasible
 };
 
 // Contract:

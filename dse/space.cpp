@@ -179,10 +179,11 @@ DesignSpace DesignSpace::parse(const std::string& text, const std::string& file,
   try {
     for (const auto& kv : root) {
       const std::string k = kv.first.Scalar();
-      if (k != "base" && k != "axes" && k != "constraints" && k != "objectives" && k != "name" &&
-          k != "description") {
+      if (k != "base" && k != "fixed" && k != "axes" && k != "constraints" && k != "objectives" &&
+          k != "name" && k != "description") {
         p.fail(kv.first, k,
-               "unknown field (expected base, axes, constraints, objectives, name, description)");
+               "unknown field (expected base, fixed, axes, constraints, objectives, name, "
+               "description)");
       }
     }
     // --- base ---
@@ -199,8 +200,31 @@ DesignSpace DesignSpace::parse(const std::string& text, const std::string& file,
     } catch (const InputError& e) {
       p.fail(base, "base", e.what());
     }
-    s.base_hash_ = fnv1a64(models::arch_to_yaml(s.base_));
     if (root["name"]) s.name_ = root["name"].Scalar();
+
+    // --- fixed: keys set on the base for every design, without being axes ---
+    if (const YAML::Node fixed = root["fixed"]) {
+      if (!fixed.IsMap()) {
+        p.fail(fixed, "fixed", "expected a map of dotted architecture keys to one value each");
+      }
+      std::set<std::string> fixed_keys;
+      for (const auto& kv : fixed) {
+        const std::string key = kv.first.Scalar();
+        const std::string field = "fixed." + key;
+        if (!fixed_keys.insert(key).second) p.fail(kv.first, field, "key given twice");
+        if (!kv.second.IsScalar()) p.fail(kv.second, field, "expected one value (not a list)");
+        try {
+          const models::ParamInfo& info = models::find_param(key, file, line_of(kv.first));
+          const models::ParamValue value =
+              models::parse_param(info, kv.second.Scalar(), file, line_of(kv.second));
+          info.set(s.base_, value);
+          s.fixed_.emplace_back(key, models::param_to_string(value));
+        } catch (const InputError& e) {
+          p.fail(e.line() > 0 ? kv.second : kv.first, field, e.message());
+        }
+      }
+    }
+    s.base_hash_ = fnv1a64(models::arch_to_yaml(s.base_));
 
     // --- axes ---
     const YAML::Node axes = root["axes"];
@@ -213,6 +237,13 @@ DesignSpace DesignSpace::parse(const std::string& text, const std::string& file,
     for (const auto& kv : axes) {
       const std::string key = kv.first.Scalar();
       if (!keys.insert(key).second) p.fail(kv.first, "axes." + key, "axis given twice");
+      for (const auto& [fixed_key, value] : s.fixed_) {
+        if (fixed_key == key) {
+          p.fail(kv.first, "axes." + key,
+                 "is also fixed (fixed." + key + ": " + value +
+                     "): a key is either fixed for every design or an axis, not both");
+        }
+      }
       s.axes_.push_back(p.axis(key, kv.second));
       p.designs_so_far *= static_cast<double>(s.axes_.back().values.size());
     }
@@ -271,6 +302,11 @@ DesignSpace DesignSpace::parse(const std::string& text, const std::string& file,
   out << YAML::BeginMap;
   if (!s.name_.empty()) out << YAML::Key << "name" << YAML::Value << s.name_;
   out << YAML::Key << "base" << YAML::Value << s.base_name_;
+  if (!s.fixed_.empty()) {  // part of the space's hash: a run fixed otherwise is another run
+    out << YAML::Key << "fixed" << YAML::Value << YAML::BeginMap;
+    for (const auto& [key, value] : s.fixed_) out << YAML::Key << key << YAML::Value << value;
+    out << YAML::EndMap;
+  }
   out << YAML::Key << "base_resolved" << YAML::Value << YAML::Load(models::arch_to_yaml(s.base_));
   out << YAML::Key << "axes" << YAML::Value << YAML::BeginMap;
   for (const auto& a : s.axes_) {

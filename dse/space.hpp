@@ -3,6 +3,8 @@
 //
 // Space YAML (see dse/spaces/*.yaml):
 //   base: leopard-ae                 preset name, or an architecture file (relative to this file)
+//   fixed: {tech.vdd: auto}          optional; keys set on the base for every design (not axes;
+//                                    a key may not be both)
 //   axes:                            dotted architecture key -> values, in this order
 //     tiles: [1, 2, 4]               a list
 //     buffers.key_kib: {from: 24, to: 96, step: 24}   an inclusive numeric range
@@ -53,6 +55,8 @@ class DesignSpace {
   const std::string& base_name() const { return base_name_; }
   const models::ArchSpec& base() const { return base_; }
   const std::vector<Axis>& axes() const { return axes_; }
+  // The `fixed:` keys with their canonical value text, in file order (already applied to base()).
+  const std::vector<std::pair<std::string, std::string>>& fixed() const { return fixed_; }
   const std::vector<Objective>& objectives() const { return objectives_; }
   const std::vector<Constraint>& constraints() const { return constraints_; }
   std::vector<std::int64_t> radices() const;
@@ -84,6 +88,7 @@ class DesignSpace {
   std::string base_name_;
   models::ArchSpec base_;
   std::uint64_t base_hash_ = 0;
+  std::vector<std::pair<std::string, std::string>> fixed_;
   std::vector<Axis> axes_;
   std::vector<std::int64_t> strides_;
   std::vector<Objective> objectives_;

@@ -11,6 +11,10 @@ namespace leopard::dse {
 
 namespace {
 
+// The violation of a design that is physically infeasible for a reason that has no natural
+// magnitude (a buffer bank's access time beyond the cycle): small, but > 0.
+constexpr double kPhysicalViolation = 1e-3;
+
 results::SuiteMetrics to_metrics(const models::SuiteCost& c) {
   results::SuiteMetrics m;
   m.latency_s = c.latency_s;
@@ -28,6 +32,8 @@ results::SuiteMetrics to_metrics(const models::SuiteCost& c) {
   m.latency_p99_s = c.quantiles.latency_p99_s;
   m.energy_p50_j = c.quantiles.energy_p50_j;
   m.energy_p99_j = c.quantiles.energy_p99_j;
+  m.infeasible_reason = c.infeasible_reason;
+  m.vdd = c.vdd;
   return m;
 }
 
@@ -65,6 +71,13 @@ Outcome SuiteDesignEvaluator::evaluate(std::int64_t index) const {
   r.design_hash = space_.design_hash(index);
   r.params_json = space_.params_json(index);  // serialised here, on the evaluation threads
   r.metrics = to_metrics(cost);
+  // Physics first: a clock above f_max adds its relative excess (clock / f_max - 1) to the
+  // violation, as a constraint does; a design infeasible for another physical reason (a buffer
+  // bank slower than the cycle) adds kPhysicalViolation, so that NSGA-II still ranks it below
+  // every feasible design. Infeasible designs are priced and stored all the same.
+  if (!cost.physically_feasible) {
+    out.violation += cost.fmax_violation > 0 ? cost.fmax_violation : kPhysicalViolation;
+  }
   for (const auto& c : space_.constraints()) out.violation += c.violation(r.metrics);
   r.metrics.feasible = out.violation == 0;
   out.status = r.metrics.feasible ? DesignStatus::kFeasible : DesignStatus::kInfeasible;
@@ -107,6 +120,17 @@ void SuiteDesignEvaluator::details(std::int64_t index,
     r.latency_p99_s = t.quantiles.latency_p99_s;
     r.energy_p50_j = t.quantiles.energy_p50_j;
     r.energy_p99_j = t.quantiles.energy_p99_j;
+    if (t.decode) {  // SI units, as the store's other columns
+      r.s_per_token = t.ms_per_token * 1e-3;
+      r.tokens_per_s = t.tokens_per_s;
+      r.j_per_token = t.uj_per_token * 1e-6;
+      r.dram_bytes_per_token = t.dram_bytes_per_token;
+      r.dram_k_bytes_per_token = t.dram_k_bytes_per_token;
+      r.dram_v_bytes_per_token = t.dram_v_bytes_per_token;
+      r.s_per_token_p50 = t.ms_per_token_p50 * 1e-3;
+      r.s_per_token_p99 = t.ms_per_token_p99 * 1e-3;
+      r.j_per_token_p99 = t.uj_per_token_p99 * 1e-6;
+    }
     tasks.push_back(std::move(r));
     for (int c = 0; c < models::kNumComponents; ++c)
       energy[static_cast<std::size_t>(c)] += t.cost.energy_pj[static_cast<std::size_t>(c)];

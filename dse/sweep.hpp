@@ -57,7 +57,7 @@ struct SweepOptions {
 struct SweepSummary {
   std::int64_t designs = 0;     // designs evaluated (feasible + infeasible)
   std::int64_t invalid = 0;     // skipped: invalid parameter combinations
-  std::int64_t infeasible = 0;  // evaluated but violating a constraint
+  std::int64_t infeasible = 0;  // evaluated, physically infeasible or violating a constraint
   std::int64_t stored = 0;      // records handed to the store hook
   double seconds = 0;
   double designs_per_s = 0;  // (designs + invalid) / seconds

@@ -115,7 +115,7 @@ std::vector<ParamInfo> make_params() {
     ParamInfo p;
     p.key = "dram.type";
     p.type = "enum";
-    p.doc = "DRAM preset (sets bandwidth and energy per bit; references.md)";
+    p.doc = "DRAM preset (sets bandwidth, energy per bit and burst; docs/references.md §3)";
     p.choices = {"lpddr4", "lpddr5", "ddr4", "ddr5", "hbm2", "hbm3", "custom"};
     p.get = [](const ArchSpec& s) { return ParamValue(s.dram.type); };
     p.set = [](ArchSpec& s, const ParamValue& v) {
@@ -239,7 +239,8 @@ void apply_override(ArchSpec& spec, const std::string& assignment) {
 
 void apply_dram_preset(ArchSpec& spec, const std::string& type) {
   // Peak bandwidth of the example configuration, energy per bit including I/O, and the bytes of one
-  // access (burst length x channel width). Sources and assumptions: docs/cost-model.md, "DRAM".
+  // access (burst length x channel width). Sources and assumptions: docs/cost-model.md §7.1 and
+  // docs/references.md §3.
   spec.dram.type = type;
   if (type == "lpddr4") {
     spec.dram.bandwidth_gbps = 12.8;  // x32 LPDDR4-3200 (Accelergy default)
@@ -251,7 +252,7 @@ void apply_dram_preset(ArchSpec& spec, const std::string& type) {
     spec.dram.burst_bytes = 32;       // BL16 x 16-bit channel
   } else if (type == "ddr4") {
     spec.dram.bandwidth_gbps = 25.6;  // one 64-bit DDR4-3200 channel
-    spec.dram.pj_per_bit = 17.5;      // references.md: about 15-20 (assumed midpoint)
+    spec.dram.pj_per_bit = 17.5;      // docs/references.md §3: about 15-20 (assumed midpoint)
     spec.dram.burst_bytes = 64;       // BL8 x 64-bit channel
   } else if (type == "ddr5") {
     spec.dram.bandwidth_gbps = 38.4;  // DDR5-4800, one DIMM of 2 x 32-bit subchannels (JEDEC)

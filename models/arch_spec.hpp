@@ -1,5 +1,6 @@
 // Architecture specification of a LeOPArd-style accelerator (or the bit-parallel baseline): a plain
-// struct parsed and validated once (arch_params.cpp), then priced by a CostModel.
+// struct parsed and validated once (arch_params.cpp), then priced by a CostModel. Defaults are the
+// paper's AE design (docs/paper-facts.md §3); how each key enters the cost: docs/cost-model.md.
 #pragma once
 
 #include <filesystem>
@@ -12,7 +13,7 @@ namespace leopard::models {
 
 struct ArchSpec {
   std::string name = "custom";
-  int tiles = 2;           // paper section 3 (2 tiles)
+  int tiles = 2;           // paper: 2 tiles
   double clock_mhz = 800;  // paper: 800 MHz
   struct Tech {
     double node_nm = 65;  // paper: TSMC 65 nm GP
@@ -49,11 +50,12 @@ struct ArchSpec {
     std::string layout = "row";
   } kv;
   struct Dram {
+    // Defaults: the lpddr4 preset (docs/cost-model.md §7.1, docs/references.md §3).
     std::string type = "lpddr4";   // lpddr4 | lpddr5 | ddr4 | ddr5 | hbm2 | hbm3 | custom
-    double bandwidth_gbps = 12.8;  // GB/s shared by the tiles (references.md, LPDDR4 x32-3200)
-    double pj_per_bit = 8.0;       // references.md (LPDDR4)
+    double bandwidth_gbps = 12.8;  // GB/s shared by the tiles (LPDDR4 x32-3200)
+    double pj_per_bit = 8.0;       // energy per bit incl. I/O (LPDDR4)
     int burst_bytes = 32;          // bytes per access (LPDDR4 x16 BL16 = 32 B)
-    bool double_buffer = true;     // K/V loads of the next head overlap compute
+    bool double_buffer = true;     // next chunk's K/V load overlaps compute (half a buffer, §6)
   } dram;
 };
 
@@ -98,7 +100,8 @@ void validate_arch(const ArchSpec& spec, int max_head_dim = 64, const std::strin
 // Resolved spec as YAML (every key).
 std::string arch_to_yaml(const ArchSpec& spec);
 
-// DRAM presets by type (references.md): sets bandwidth and energy per bit.
+// DRAM presets by type (docs/cost-model.md §7.1, docs/references.md §3): sets bandwidth, energy per
+// bit and burst.
 void apply_dram_preset(ArchSpec& spec, const std::string& type);
 
 }  // namespace leopard::models

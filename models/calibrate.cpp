@@ -2,6 +2,7 @@
 #include "models/calibrate.hpp"
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -54,8 +55,8 @@ std::vector<CalibrationTarget> load_targets(const std::filesystem::path& csv) {
 void fit_baseline_split(Calibration& cal, const ArchSpec& baseline,
                         const std::array<double, 5>& split) {
   // Reference head: BERT-Base shape (d = 64, 512 tokens); the baseline does not prune, so the split
-  // does not depend on statistics (leopard.md: "same for every workload").
-  workloads::PaperTask ref{"ref", "ref", "ref", 512, 64, 1, 1, false, 0.0, 0.0};
+  // does not depend on statistics (docs/paper-facts.md §5.3: "same for every workload").
+  workloads::PaperTask ref{"ref", "ref", "ref", 512, 64, 1, 1, false, 0.0, ""};
   const auto w = workloads::make_paper_workload(ref, std::vector<double>(baseline.qk.bits, 0.0));
   const TaskProfile profile = precompute_task(w);
   Calibration unit = cal;
@@ -82,19 +83,44 @@ struct Param {
 const std::vector<std::pair<std::string, Param>>& fit_params() {
   using C = Calibration;
   static const std::vector<std::pair<std::string, Param>> ps = {
-      {"termination_bit_offset", {&C::termination_bit_offset, -2.0, 5.0, 0.05}},
-      {"synthesis_skew", {&C::synthesis_skew, 0.0, 8.0, 0.1}},
-      {"backend_readdress_cycles", {&C::backend_readdress_cycles, 0.0, 8.0, 0.02}},
-      {"frontend_sync_factor", {&C::frontend_sync_factor, 0.0, 1.0, 0.02}},
-      {"qk_lane_overhead_bits", {&C::qk_lane_overhead_bits, 0.0, 48.0, 0.5}},
-      {"logic_leakage_mw_per_mm2", {&C::logic_leakage_mw_per_mm2, 0.0, 400.0, 2.0}},
+      {"termination_rate_sensitivity", {&C::termination_rate_sensitivity, 0.0, 4.0, 0.01}},
+      {"backend_readdress_cycles", {&C::backend_readdress_cycles, 0.0, 8.0, 0.01}},
+      {"frontend_sync_factor", {&C::frontend_sync_factor, 0.0, 1.0, 0.01}},
+      {"qk_lane_overhead_bits", {&C::qk_lane_overhead_bits, -12.0, 48.0, 0.1}},
+      {"logic_leakage_mw_per_mm2", {&C::logic_leakage_mw_per_mm2, 0.0, 400.0, 0.1}},
+      {"sram_leakage_factor", {&C::sram_leakage_factor, 0.0, 1.0, 0.002}},
   };
   return ps;
+}
+
+void set_source(CalibrationFile& file, const std::string& key, const std::string& text) {
+  for (auto& [k, source] : file.sources) {
+    if (k == key) {
+      source = text;
+      return;
+    }
+  }
+  file.sources.emplace_back(key, text);
 }
 
 class Problem {
  public:
   explicit Problem(const CalibrateInputs& in) : in_(in) {
+    const auto& ps = fit_params();
+    for (const auto& name : in.fixed) {
+      bool known = false;
+      for (const auto& p : ps) known = known || p.first == name;
+      if (!known) {
+        std::string list;
+        for (const auto& p : ps) list += (list.empty() ? "" : ", ") + p.first;
+        throw InputError("--fix: '" + name + "' is not a calibratable constant (" + list + ")");
+      }
+    }
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      if (std::find(in.fixed.begin(), in.fixed.end(), ps[i].first) == in.fixed.end()) {
+        free_.push_back(i);
+      }
+    }
     for (const auto& t : in.targets) {
       bool found = false;
       for (std::size_t i = 0; i < in.suite.size(); ++i) {
@@ -113,8 +139,9 @@ class Problem {
   Calibration apply(const Eigen::VectorXd& x) const {
     Calibration cal = in_.start.values;
     const auto& ps = fit_params();
-    for (std::size_t i = 0; i < ps.size(); ++i)
-      cal.*(ps[i].second.field) = x[static_cast<Eigen::Index>(i)];
+    for (std::size_t j = 0; j < free_.size(); ++j) {
+      cal.*(ps[free_[j]].second.field) = x[static_cast<Eigen::Index>(j)];
+    }
     fit_baseline_split(cal, in_.baseline, in_.aggregate.baseline_split);
     return cal;
   }
@@ -123,7 +150,7 @@ class Problem {
   void evaluate(const Eigen::VectorXd& x, std::vector<TaskCost>& ae, std::vector<TaskCost>& hp,
                 SuiteCost& sa, SuiteCost& sh) const {
     const Calibration cal = apply(x);
-    const auto& hists = histograms(cal.termination_bit_offset, cal.synthesis_skew);
+    const auto& hists = histograms(cal.termination_rate_sensitivity);
     workloads::Suite suite;
     for (std::size_t i = 0; i < in_.suite.size(); ++i) {
       suite.tasks.push_back(workloads::make_paper_workload(in_.suite[i], hists[i]));
@@ -171,22 +198,27 @@ class Problem {
   }
 
   const std::vector<std::size_t>& index() const { return index_; }
+  // Indices into fit_params() of the constants being fitted (the others stay at their start).
+  const std::vector<std::size_t>& free() const { return free_; }
 
  private:
-  // Synthesis depends only on the bit offset and skew: cache it (the Jacobian perturbs the others).
-  const std::vector<std::vector<double>>& histograms(double offset, double skew) const {
-    const auto key = std::make_pair(offset, skew);
-    auto it = cache_.find(key);
+  // The histograms depend only on the rate sensitivity: cache them (the Jacobian perturbs the
+  // others).
+  const std::vector<std::vector<double>>& histograms(double sensitivity) const {
+    auto it = cache_.find(sensitivity);
     if (it == cache_.end()) {
-      it = cache_.emplace(key, workloads::synthesise_paper_histograms(in_.suite, offset, skew))
-               .first;
+      it =
+          cache_
+              .emplace(sensitivity, workloads::paper_histograms(in_.suite, in_.curves, sensitivity))
+              .first;
     }
     return it->second;
   }
 
   const CalibrateInputs& in_;
   std::vector<std::size_t> index_;
-  mutable std::map<std::pair<double, double>, std::vector<std::vector<double>>> cache_;
+  std::vector<std::size_t> free_;
+  mutable std::map<double, std::vector<std::vector<double>>> cache_;
 };
 
 }  // namespace
@@ -194,59 +226,71 @@ class Problem {
 FitReport calibrate(const CalibrateInputs& inputs) {
   const Problem problem(inputs);
   const auto& ps = fit_params();
-  const auto np = static_cast<Eigen::Index>(ps.size());
+  const auto& free = problem.free();
+  const auto np = static_cast<Eigen::Index>(free.size());
+  const auto param = [&](Eigen::Index i) -> const Param& {
+    return ps[free[static_cast<std::size_t>(i)]].second;
+  };
   Eigen::VectorXd x(np);
   for (Eigen::Index i = 0; i < np; ++i) {
-    const auto& p = ps[static_cast<std::size_t>(i)].second;
-    x[i] = std::clamp(inputs.start.values.*(p.field), p.lo, p.hi);
+    x[i] = std::clamp(inputs.start.values.*(param(i).field), param(i).lo, param(i).hi);
   }
   Eigen::VectorXd r = problem.residuals(x);
   double cost = r.squaredNorm();
   double lambda = 1e-2;
   FitReport report;
-  for (int it = 0; it < 30; ++it) {
+  for (int it = 0; it < inputs.max_iterations && np > 0; ++it) {
     report.iterations = it + 1;
-    // Forward-difference Jacobian, stepping inwards at the bounds.
+    // Central-difference Jacobian (one-sided at a bound), second-order accurate: the cost model has
+    // kinks (max, ceil) that a forward difference straddles with a bias of one step.
     Eigen::MatrixXd jac(r.size(), np);
     for (Eigen::Index i = 0; i < np; ++i) {
-      const auto& p = ps[static_cast<std::size_t>(i)].second;
-      Eigen::VectorXd xs = x;
-      const double h = x[i] + p.step <= p.hi ? p.step : -p.step;
-      xs[i] += h;
-      jac.col(i) = (problem.residuals(xs) - r) / h;
+      const Param& p = param(i);
+      const double up = std::min(x[i] + p.step, p.hi), down = std::max(x[i] - p.step, p.lo);
+      Eigen::VectorXd xu = x, xd = x;
+      xu[i] = up;
+      xd[i] = down;
+      const Eigen::VectorXd ru = up == x[i] ? r : problem.residuals(xu);
+      const Eigen::VectorXd rd = down == x[i] ? r : problem.residuals(xd);
+      jac.col(i) = (ru - rd) / (up - down);
     }
     const Eigen::MatrixXd jtj = jac.transpose() * jac;
     const Eigen::VectorXd jtr = jac.transpose() * r;
     bool improved = false;
-    for (int tries = 0; tries < 8 && !improved; ++tries) {
+    for (int tries = 0; tries < 10 && !improved; ++tries) {
       Eigen::MatrixXd a = jtj;
       for (Eigen::Index i = 0; i < np; ++i) a(i, i) += lambda * (jtj(i, i) + 1e-9);
       Eigen::VectorXd xn = x - a.ldlt().solve(jtr);
-      for (Eigen::Index i = 0; i < np; ++i) {
-        const auto& p = ps[static_cast<std::size_t>(i)].second;
-        xn[i] = std::clamp(xn[i], p.lo, p.hi);
-      }
+      for (Eigen::Index i = 0; i < np; ++i) xn[i] = std::clamp(xn[i], param(i).lo, param(i).hi);
       const Eigen::VectorXd rn = problem.residuals(xn);
       if (rn.squaredNorm() < cost) {
-        improved = (cost - rn.squaredNorm()) > 1e-10 * cost;
+        improved = (cost - rn.squaredNorm()) > 1e-9 * cost;
         x = xn;
         r = rn;
         cost = rn.squaredNorm();
-        lambda = std::max(lambda / 3, 1e-7);
+        lambda = std::max(lambda / 3, 1e-9);
         if (!improved) break;
-        improved = true;
       } else {
         lambda *= 4;
       }
     }
     if (!improved) break;
   }
+  report.cost = cost;
 
   const Calibration cal = problem.apply(x);
   report.result = inputs.start;
   report.result.values = cal;
   for (Eigen::Index i = 0; i < np; ++i) {
-    report.parameters.emplace_back(ps[static_cast<std::size_t>(i)].first, x[i]);
+    const std::string& name = ps[free[static_cast<std::size_t>(i)]].first;
+    report.parameters.emplace_back(name, x[i]);
+    set_source(report.result, name, "calibrated on " + inputs.target_description);
+  }
+  for (const char* key :
+       {"energy_scale_qk", "energy_scale_kbuf", "energy_scale_softmax", "energy_scale_v"}) {
+    set_source(report.result, key,
+               "fitted in closed form to the baseline energy split of Fig. 11 (16.7/16.7/14.4/"
+               "29.5/22.0%) on a BERT-Base head, at every step of the fit");
   }
   std::vector<TaskCost> ae, hp;
   SuiteCost sa, sh;

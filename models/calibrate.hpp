@@ -1,7 +1,7 @@
 // `leopard-dse calibrate`: fits the calibratable global constants of the cost model to target
 // speedups and energy reductions (per task, plus published suite geometric means) by
-// Levenberg-Marquardt least squares on log ratios, with Eigen. The Fig. 11 baseline energy split
-// is matched in closed form at every step (energy_scale_* constants).
+// Levenberg-Marquardt least squares on log ratios, with Eigen (central-difference Jacobian). The
+// Fig. 11 baseline energy split is matched in closed form at every step (energy_scale_* constants).
 #pragma once
 
 #include <filesystem>
@@ -25,7 +25,7 @@ struct CalibrationTarget {
 // paper_calibration.csv format: model,task,ae_speedup,hp_speedup,ae_energy,hp_energy.
 std::vector<CalibrationTarget> load_targets(const std::filesystem::path& csv);
 
-// Published aggregates used as targets (leopard.md section 4).
+// Published aggregates used as targets (docs/paper-facts.md §5.1).
 struct AggregateTargets {
   double ae_speedup = 1.9, ae_energy = 3.9, hp_speedup = 2.4, hp_energy = 4.0;
   double weight = 3.0;  // residual weight of each aggregate
@@ -45,6 +45,7 @@ struct FitReport {
   std::vector<FitRow> aggregates;  // overall geometric means
   std::vector<std::pair<std::string, double>> parameters;  // fitted values
   int iterations = 0;
+  double cost = 0;  // the fit's objective: squared norm of the (robust, weighted) residuals
   double rms_log_error = 0;
 };
 
@@ -55,6 +56,11 @@ struct CalibrateInputs {
   CalibrationFile start;
   AggregateTargets aggregate;
   double robust_scale = 0.05;  // soft-L1 scale on per-task log errors (0: plain)
+  std::vector<workloads::TerminationCurve> curves;  // Fig. 8 (the suite's histograms)
+  std::vector<std::string> fixed;  // calibratable constants kept at their start value
+  int max_iterations = 400;
+  // What the fitted constants' source says they were fitted on.
+  std::string target_description = "the paper's calibration tasks and geometric means";
 };
 
 FitReport calibrate(const CalibrateInputs& inputs);

@@ -1,5 +1,6 @@
 // The cost of running a workload on a design: a value that adds up (head -> layer -> task -> suite)
-// and carries the energy breakdown, action counts, utilisations and the bottleneck.
+// and carries the energy breakdown, action counts, utilisations and the bottleneck
+// (docs/cost-model.md §5.3 for the sums, §9 for the roofline, §10 for the energy).
 #pragma once
 
 #include <array>
@@ -28,7 +29,7 @@ enum class Component : int {
 constexpr int kNumComponents = static_cast<int>(Component::kCount);
 std::string to_string(Component c);
 
-// Counted actions (what the energy table multiplies).
+// Counted actions (what the energy table multiplies; docs/cost-model.md §10.1).
 struct Actions {
   double scores = 0;             // scores computed
   double survivors = 0;          // scores that reach the back end
@@ -85,9 +86,9 @@ struct TaskCost {
   double vpu_utilization = 0;   // V-PU busy cycles / compute cycles
   double dram_utilization = 0;  // DRAM cycles / total cycles
   double op_intensity = 0;      // dense attention ops per DRAM byte
-  // Roofline in dense-equivalent ops/s (a pruning design's roofs may exceed the dense peak): the
-  // rate each part alone would sustain on this task (dense ops / its busy time on the critical
-  // path); DRAM: bandwidth x operational intensity (0 with onchip_only: no roof).
+  // Roofline (docs/cost-model.md §9) in dense-equivalent ops/s (a pruning design's roofs may exceed
+  // the dense peak): the rate each part alone would sustain on this task (dense ops / its busy time
+  // on the critical path); DRAM: bandwidth x operational intensity (0 with onchip_only: no roof).
   double roof_front_gops = 0;
   double roof_back_gops = 0;
   double roof_dram_gops = 0;

@@ -110,7 +110,7 @@ struct LayerTerms {
   double stream = 0;     // cycles per V row
   double readdress = 0;  // cycles of a re-address
   double row_pass = 0;   // MAC passes per V row
-  double rows = 0;       // q_len x chunks
+  double rows = 0;       // (row, chunk) passes: q_len x chunks, fewer when causal
   double merge = 0;      // back-end cycles merging the chunks' partial results
   double scores = 0;     // per head
   double n_units = 0;    // QK units per tile
@@ -122,6 +122,7 @@ struct LayerTerms {
   double early = 0;    // 1: the design terminates early (pruning and early_termination)
   // --- not key (layer-level quantities applied after the per-head sums) ---
   double d = 0, k_len = 0, q_len = 0, chunks = 0, v_width = 0;
+  double rows_seen = 0;  // rows that see a key (causal: fewer than q_len); `rows` counts passes
   // The re-address gap's terms (from stream and readdress): weight j = min(stream, readdress -
   // j stream) while j stream < readdress, 0 after; gap_terms of them (more than kMaxGapTerms:
   // head_row loops instead).
@@ -135,7 +136,7 @@ struct LayerTerms {
   }
 };
 static_assert(sizeof(LayerTerms) ==
-              (LayerTerms::kKeyFields + 6 + LayerTerms::kMaxGapTerms) * sizeof(double));
+              (LayerTerms::kKeyFields + 7 + LayerTerms::kMaxGapTerms) * sizeof(double));
 
 // The gap weights of `t` (its stream and readdress set): the same `done` sums as a loop adding
 // stream while done < readdress.

@@ -316,9 +316,11 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
 
   // QK datapath per lane per step: q-bits x B partial products plus a fixed per-lane overhead
   // (accumulate, margin, compare), references.md (Horowitz) and the calibrated overhead.
-  k.qk_pj_per_lane_step = cal.qk_pj_per_lane_bit * cal.energy_scale_qk *
-                          (spec.qk.bits * spec.qk.bits_per_cycle + cal.qk_lane_overhead_bits) *
-                          e_scale;
+  // The calibrated overhead may be negative (a fit residue, docs in models/calibration.hpp):
+  // a step never costs less than nothing.
+  k.qk_pj_per_lane_step =
+      cal.qk_pj_per_lane_bit * cal.energy_scale_qk *
+      std::max(0.0, spec.qk.bits * spec.qk.bits_per_cycle + cal.qk_lane_overhead_bits) * e_scale;
   k.qk_idle_pj = cal.qk_idle_pj_per_unit_cycle * e_scale;
   k.kbuf_read_pj_per_bit =
       kb.read_pj_per_bit * cal.sram_energy_factor * cal.energy_scale_kbuf * e_scale;
@@ -477,6 +479,44 @@ void add_repeated_bytes(double& acc, double x, int n) {
   }
 }
 
+// sum over x = 1..n of floor(x / c), 0 for n <= 0 (n, c whole numbers, c >= 1). With n = m c + r
+// (0 <= r < c): c (0 + 1 + ... + (m - 1)) + (r + 1) m.
+inline double sum_floor_div(double n, double c) {
+  if (n <= 0) return 0.0;
+  const double m = floor_nonneg(n / c);
+  const double r = n - m * c;
+  return c * m * (m - 1) / 2 + (r + 1) * m;
+}
+
+// The (row, chunk) pairs of one head: one pass of a row over a chunk of K/V, each with its own
+// row time, Q re-stream and partial result to merge. Non-causal: every row meets all `chunks`.
+// Causal, bottom-right aligned (AttentionLayer::scores_per_head): row i sees keys
+// [max(0, h - W), h) with h = k_len - q_len + i + 1 (no window: from key 0), i.e. the chunks
+// floor(max(0, h - W) / C) .. floor((h - 1) / C); summed over h = h0..k_len (h0 = max(1, k_len -
+// q_len + 1), rows with h <= 0 see nothing) in closed form. `rows`: the rows that see a key.
+struct RowChunks {
+  double pairs = 0;
+  double rows = 0;
+};
+
+RowChunks row_chunk_pairs(const workloads::AttentionLayer& shape, double chunk_tokens,
+                          double chunks) {
+  const double q = static_cast<double>(shape.q_len);
+  if (!shape.causal) return {q * chunks, q};
+  const double k = static_cast<double>(shape.k_len);
+  const double c = chunk_tokens;
+  const double h0 = std::max(1.0, k - q + 1);
+  if (k < h0) return {0.0, 0.0};
+  const double rows = k - h0 + 1;
+  // sum of floor((h - 1) / C) + 1 over h0..k, minus the first chunk index of each row's window.
+  double pairs = rows + sum_floor_div(k - 1, c) - sum_floor_div(h0 - 2, c);
+  if (shape.window > 0) {
+    const double w = static_cast<double>(shape.window);
+    pairs -= sum_floor_div(k - w, c) - sum_floor_div(h0 - 1 - w, c);
+  }
+  return {pairs, rows};
+}
+
 struct HeadResult {
   double compute_cycles = 0;  // this head on one tile
   double front = 0, back = 0, stall = 0;
@@ -510,8 +550,12 @@ detail::LayerTerms layer_terms(const ArchSpec& spec, const DesignConstants& k,
   const double q_len = static_cast<double>(shape.q_len);
   const double chunks = ceil_nonneg(k_len / chunk_tokens);
   const double scores = layer.scores_per_head;
-  const double keys_per_row = scores / q_len / chunks;  // average keys per row and chunk
-  const double rows = q_len * chunks;
+  // (row, chunk) passes: q_len x chunks, fewer when causal (a row skips the chunks past its last
+  // key)
+  const RowChunks rc = row_chunk_pairs(shape, chunk_tokens, chunks);
+  const double keys_per_row =  // average keys per row and chunk
+      shape.causal ? (rc.pairs > 0 ? scores / rc.pairs : 0.0) : scores / q_len / chunks;
+  const double rows = rc.pairs;
 
   // Front end, one row: keys split over the units, each score ceil(b1/B) steps x passes, the row
   // waits for the slowest unit (expected maximum of the units' sums, Blom + normal sums).
@@ -547,7 +591,7 @@ detail::LayerTerms layer_terms(const ArchSpec& spec, const DesignConstants& k,
 
   // One row ahead: each row costs the larger of the two (expected max of normals), plus the
   // pipeline fill; partial results of extra chunks are merged on the back end.
-  const double merge = (chunks - 1) * q_len * row_pass;
+  const double merge = (rc.pairs - rc.rows) * row_pass;
 
   t.full_steps = full_steps;
   t.passes = passes;
@@ -575,17 +619,19 @@ detail::LayerTerms layer_terms(const ArchSpec& spec, const DesignConstants& k,
   t.k_len = k_len;
   t.q_len = q_len;
   t.chunks = chunks;
+  t.rows_seen = rc.rows;
   detail::set_gap_weights(t);
   return t;
 }
 
-// DRAM bytes of one head: K and V once, Q once per chunk, outputs once, 32-bit partials for
-// extra chunks.
+// DRAM bytes of one head: K and V once, a Q row per (row, chunk) pass, outputs once, 32-bit
+// partials written and read for each pass beyond a row's first.
 inline double head_dram_bytes(const ArchSpec& spec, const detail::LayerTerms& t) {
-  const double d = t.d, k_len = t.k_len, q_len = t.q_len, chunks = t.chunks;
+  const double d = t.d, k_len = t.k_len, q_len = t.q_len;
+  const double pairs = t.rows, rows_seen = t.rows_seen;  // (row, chunk) passes; rows seeing a key
   const int bits = spec.qk.bits;
-  return k_len * d * (bits + spec.v.bits) / 8.0 + q_len * d * bits / 8.0 * chunks +
-         q_len * d * spec.v.bits / 8.0 + (chunks - 1) * q_len * d * 4.0 * 2;
+  return k_len * d * (bits + spec.v.bits) / 8.0 + pairs * d * bits / 8.0 +
+         q_len * d * spec.v.bits / 8.0 + (pairs - rows_seen) * d * 4.0 * 2;
 }
 
 // The statistics of one head as the design sees them (detail::head_moments).

@@ -1,10 +1,11 @@
 // Nearest-rank quantiles of per-sample costs, and the tail summary of one task (or suite) that
 // `eval`, the store and the sweep's objectives report.
 //
-// Method (Hyndman and Fan 1996, definition 1; the "nearest-rank" method): for n values sorted
-// ascending x_1 <= ... <= x_n, the p-th percentile is x_r with r = ceil(p n / 100), at least 1. It
-// is always one of the values (never interpolated). For n < 100 the p99 rank is n: the p99 is the
-// sample maximum; likewise the p95 for n < 20 and the p50 of n = 1 is the one value.
+// Method (docs/cost-model.md §13; Hyndman and Fan 1996, definition 1, the "nearest-rank" method,
+// docs/references.md §6): for n values sorted ascending x_1 <= ... <= x_n, the p-th percentile is
+// x_r with r = ceil(p n / 100), at least 1. It is always one of the values (never interpolated).
+// For n < 100 the p99 rank is n: the p99 is the sample maximum; likewise the p95 for n < 20 and the
+// p50 of n = 1 is the one value.
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// CACTI SRAM table loading and log-log interpolation.
+// CACTI SRAM table loading and log-log interpolation (docs/cost-model.md §10.3).
 #include "models/sram.hpp"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // SRAM bank energy, leakage and area from the CACTI 7.0 table (models/data/sram_cacti7.csv,
-// references.md), interpolated in log(size) and log(port width); other nodes by tech scaling.
+// docs/references.md §2), interpolated in log(size) and log(port width) (docs/cost-model.md §10.3);
+// other nodes by tech scaling (docs/cost-model.md §11).
 #pragma once
 
 #include <cstdint>

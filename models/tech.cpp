@@ -15,7 +15,8 @@ namespace {
 struct NodeFit {
   double nm, a, b, c;
 };
-// references.md, technology scaling table (Stillmaker and Baas 2017).
+// docs/references.md §4, technology scaling table (Stillmaker and Baas 2017); use:
+// docs/cost-model.md §11.1.
 constexpr std::array<NodeFit, 10> kFits = {{{7, 0.1776, -0.09097, 0.02447},
                                             {10, 0.2068, -0.09311, 0.02375},
                                             {14, 0.2363, -0.09675, 0.02239},
@@ -30,7 +31,7 @@ constexpr std::array<NodeFit, 10> kFits = {{{7, 0.1776, -0.09097, 0.02447},
 struct AreaPoint {
   double nm, factor;
 };
-// references.md: area factors from 65 nm.
+// docs/references.md §4: area factors from 65 nm.
 constexpr std::array<AreaPoint, 6> kArea = {
     {{7, 0.039}, {16, 0.13}, {20, 0.14}, {32, 0.31}, {45, 0.66}, {65, 1.0}}};
 
@@ -50,7 +51,7 @@ double energy_factor(double node_nm, double vdd) {
   for (std::size_t i = 0; i + 1 < kFits.size(); ++i) {
     if (node_nm <= kFits[i + 1].nm) {
       const double t = std::log(node_nm / kFits[i].nm) / std::log(kFits[i + 1].nm / kFits[i].nm);
-      // Interpolate the energies (in log space), not the coefficients.
+      // Interpolate the energies (in log space), not the coefficients (docs/cost-model.md §11.1).
       return std::exp((1 - t) * std::log(poly(kFits[i], vdd)) +
                       t * std::log(poly(kFits[i + 1], vdd)));
     }
@@ -64,7 +65,7 @@ double energy_scale_from_65(double node_nm, double vdd) {
 
 double area_scale_from_65(double node_nm) {
   check_node(node_nm);
-  if (node_nm >= 65) return (node_nm / 65) * (node_nm / 65);  // classic quadratic above 65 nm
+  if (node_nm >= 65) return (node_nm / 65) * (node_nm / 65);  // quadratic above 65 nm (§11.1)
   for (std::size_t i = 0; i + 1 < kArea.size(); ++i) {
     if (node_nm <= kArea[i + 1].nm) {
       const double t = std::log(node_nm / kArea[i].nm) / std::log(kArea[i + 1].nm / kArea[i].nm);
@@ -80,13 +81,13 @@ struct NodeRow {
   double nm;
   NodeParams p;
 };
-// docs/cost-model.md, "Technology". 65 nm: the paper's TSMC 65 nm GP design signs off at 800 MHz
-// and 1.0 V (nominal GP core supply); Vt 0.35 V and alpha 1.3 are typical of 65 nm bulk CMOS
-// (assumed). Other rows are assumptions: nominal supplies follow the foundries' core voltages,
-// delay factors the usual ~0.7x per full node at nominal supply, Vt and alpha fall slowly with the
-// node (velocity saturation). Each vdd_min sits above the minimum of the node's Stillmaker-Baas
-// energy polynomial (65 nm: 0.586 V), so that energy falls monotonically with the supply over the
-// whole range `tech.vdd: auto` searches.
+// docs/cost-model.md §11.2 (the table) and §11.3 (the supply floors). 65 nm: the paper's TSMC 65 nm
+// GP design signs off at 800 MHz and 1.0 V (nominal GP core supply); Vt 0.35 V and alpha 1.3 are
+// typical of 65 nm bulk CMOS (assumed). Other rows are assumptions: nominal supplies follow the
+// foundries' core voltages, delay factors the usual ~0.7x per full node at nominal supply, Vt and
+// alpha fall slowly with the node (velocity saturation). Each vdd_min sits above the minimum of the
+// node's Stillmaker-Baas energy polynomial (65 nm: 0.586 V), so that energy falls monotonically
+// with the supply over the whole range `tech.vdd: auto` searches.
 constexpr std::array<NodeRow, 10> kNodes = {{
     {7, {0.70, 0.50, 0.80, 0.27, 1.10, 0.28}},
     {10, {0.75, 0.50, 0.85, 0.28, 1.10, 0.33}},
@@ -134,7 +135,7 @@ double alpha_power_delay(double vdd, double vt, double alpha) {
 
 namespace {
 
-// 800 MHz: the paper's sign-off clock at 65 nm, 1.0 V (ISCA 2022, sec. 5).
+// 800 MHz: the paper's sign-off clock at 65 nm, 1.0 V (docs/paper-facts.md §3.4).
 constexpr double kPaperFmaxMhz = 800;
 
 struct Resolved {

@@ -1,4 +1,5 @@
 // resolve_operating_point (a template: the timing check is inlined into derive_constants).
+// Formulas: docs/cost-model.md §11.2.
 #pragma once
 
 #include <cmath>

@@ -4,7 +4,7 @@ figure saving, and the paper's published reference values.
 The notebooks never recompute model numbers: every latency, energy, area, utilisation and breakdown
 comes from a leopard-dse results database or from the tool's CSV output. The only numbers defined here
 are the paper's published values (Li et al., "Accelerating Attention through Gradient-Based Learned
-Runtime Pruning", ISCA 2022; see /work/shared/docs/leopard.md section 4), used as references.
+Runtime Pruning", ISCA 2022; see docs/paper-facts.md section 5), used as references.
 
 Environment (relative paths are taken relative to the repository root):
   LEOPARD_DB              results database (default results/db/leopard.db), opened read-only
@@ -60,7 +60,7 @@ MODEL_LABELS = {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The paper's published values (leopard.md section 4). Per-task values come with the reproduce CSV.
+# The paper's published values (docs/paper-facts.md section 5). Per-task values come with the reproduce CSV.
 PAPER = {
     # geometric means over the 43 tasks
     "geomean": {"ae": {"speedup": 1.9, "energy_reduction": 3.9},

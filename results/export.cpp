@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "results/query.hpp"
+#include "results/sqlite.hpp"
 #include "workloads/core/error.hpp"
 #include "workloads/core/table.hpp"
 
@@ -77,17 +78,74 @@ void write_file_atomically(const std::filesystem::path& path,
   }
 }
 
+void for_each_task(Store& store, std::int64_t run_id,
+                   const std::function<void(const std::vector<std::string>&)>& header,
+                   const std::function<void(const std::vector<Cell>&)>& row) {
+  const std::vector<std::string> axes = store.run(run_id).info.axes;
+  std::string axis_columns;
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    axis_columns += fmt::format(", json_extract(d.params, ?{}) AS {}", 2 + static_cast<int>(i),
+                                quote_identifier(axes[i]));
+  }
+  std::string decode;
+  for (const std::string& c : task_decode_columns()) decode += ", t." + c;
+  Statement s(store.db(),
+              "SELECT d.design_id, d.design_index" + axis_columns +
+                  ", EXISTS(SELECT 1 FROM pareto p WHERE p.design_id = d.design_id) AS pareto, "
+                  "t.model, t.task, t.cycles, t.latency_s, t.energy_j, t.energy_onchip_j, "
+                  "t.energy_dram_j, t.speedup, t.energy_reduction, t.bottleneck, "
+                  "t.qk_utilization, t.vpu_utilization, t.dram_utilization, t.samples, "
+                  "t.latency_p50_s, t.latency_p95_s, t.latency_p99_s, t.energy_p50_j, "
+                  "t.energy_p99_j" +
+                  decode +
+                  " FROM designs d JOIN task_metrics t ON t.design_id = d.design_id "
+                  "WHERE d.run_id = ?1 ORDER BY d.design_index, t.model, t.task");
+  s.bind(1, run_id);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    s.bind(2 + static_cast<int>(i), axis_path(axes[i]));
+  }
+  std::vector<std::string> columns;
+  for (int c = 0; c < s.column_count(); ++c) columns.push_back(s.column_name(c));
+  header(columns);
+  std::vector<Cell> cells(columns.size());
+  while (s.step()) {
+    for (int c = 0; c < s.column_count(); ++c) {
+      switch (s.column_type(c)) {
+        case SQLITE_INTEGER:
+          cells[static_cast<std::size_t>(c)] = s.column_int(c);
+          break;
+        case SQLITE_FLOAT:
+          cells[static_cast<std::size_t>(c)] = s.column_double(c);
+          break;
+        case SQLITE_NULL:
+          cells[static_cast<std::size_t>(c)] = std::monostate{};
+          break;
+        default:
+          cells[static_cast<std::size_t>(c)] = s.column_text(c);
+      }
+    }
+    row(cells);
+  }
+}
+
 std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, ExportFormat format,
-                        const std::filesystem::path& out) {
+                        const std::filesystem::path& out, bool tasks) {
   const std::int64_t run = store.resolve_run(run_id);
+  const auto for_each_row = [&](const std::function<void(const std::vector<std::string>&)>& header,
+                                const std::function<void(const std::vector<Cell>&)>& row) {
+    if (tasks) {
+      for_each_task(store, run, header, row);
+    } else {
+      for_each_design(store, run, header, row);
+    }
+  };
   std::int64_t rows = 0;
   write_file_atomically(out, [&](std::ostream& text) {
     // Streamed row by row: a million-design run never sits in memory (issue 8's leftover).
     std::vector<std::string> columns;
     const auto header = [&](const std::vector<std::string>& names) { columns = names; };
     if (format == ExportFormat::kCsv) {
-      for_each_design(
-          store, run,
+      for_each_row(
           [&](const std::vector<std::string>& names) {
             header(names);
             for (std::size_t c = 0; c < names.size(); ++c) {
@@ -117,6 +175,7 @@ std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, Export
                                          {"objectives", r.info.objectives},
                                          {"tool_version", r.info.tool_version},
                                          {"git_revision", r.info.git_revision},
+                                         {"model_fingerprint", r.info.model_fingerprint},
                                          {"command_line", r.info.command_line},
                                          {"started_at", r.started_at},
                                          {"finished_at", r.finished_at}};
@@ -133,8 +192,9 @@ std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, Export
       return out;
     };
     std::string run_text = indented(provenance, "  ");
-    text << "{\n  \"run\": " << run_text.substr(2) << ",\n  \"designs\": [";
-    for_each_design(store, run, header, [&](const std::vector<Cell>& row) {
+    text << "{\n  \"run\": " << run_text.substr(2) << ",\n  \"" << (tasks ? "tasks" : "designs")
+         << "\": [";
+    for_each_row(header, [&](const std::vector<Cell>& row) {
       nlohmann::ordered_json obj = nlohmann::ordered_json::object();
       for (std::size_t c = 0; c < row.size(); ++c) {
         if (columns[c] == "objectives") {

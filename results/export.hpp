@@ -10,6 +10,7 @@
 #include <string>
 
 #include "results/store.hpp"
+#include "workloads/core/table.hpp"
 
 namespace leopard::results {
 
@@ -19,8 +20,17 @@ ExportFormat parse_export_format(const std::string& text);  // throws InputError
 // Writes every design of the run (default: latest) to `out`. CSV: a header row, then one row per
 // design with doubles at full (round-trip) precision. JSON: {"run": {...provenance...},
 // "designs": [{...}, ...]}. Returns the number of designs written.
+// With `tasks`: one row per (design, task) that has per-task metrics stored (the Pareto designs by
+// default, every design with --task-metrics all): design_id, design_index, the axes, model, task
+// and every task_metrics column (tail and decode columns in SI units, empty/null where they do not
+// apply); JSON: "tasks" instead of "designs". Returns the number of rows written.
 std::int64_t export_run(Store& store, std::optional<std::int64_t> run_id, ExportFormat format,
-                        const std::filesystem::path& out);
+                        const std::filesystem::path& out, bool tasks = false);
+
+// The per-task rows of a run, streamed in (design_index, model, task) order (see export_run).
+void for_each_task(Store& store, std::int64_t run_id,
+                   const std::function<void(const std::vector<std::string>&)>& header,
+                   const std::function<void(const std::vector<Cell>&)>& row);
 
 // Writes `content` to `path` atomically (temporary file in the same folder, then rename).
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);

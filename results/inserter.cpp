@@ -14,16 +14,18 @@ DesignInserter::DesignInserter(Db& db)
                "INSERT INTO metrics (design_id, latency_s, energy_j, energy_onchip_j, "
                "energy_dram_j, area_mm2, power_w, edp_js, speedup_geomean, "
                "energy_reduction_geomean, feasible, bottleneck, objectives, latency_p50_s, "
-               "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j) "
+               "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j, infeasible_reason, vdd) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-               "?17, ?18)"),
+               "?17, ?18, ?19, ?20)"),
       task_(db,
             "INSERT OR REPLACE INTO task_metrics (design_id, model, task, cycles, latency_s, "
             "energy_j, energy_onchip_j, energy_dram_j, speedup, energy_reduction, bottleneck, "
             "qk_utilization, vpu_utilization, dram_utilization, samples, latency_p50_s, "
-            "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j) "
+            "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j, s_per_token, tokens_per_s, "
+            "j_per_token, dram_bytes_per_token, dram_k_bytes_per_token, dram_v_bytes_per_token, "
+            "s_per_token_p50, s_per_token_p99, j_per_token_p99) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-            "?18, ?19, ?20)"),
+            "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"),
       breakdown_(db,
                  "INSERT OR REPLACE INTO breakdown (design_id, component, energy_j) "
                  "VALUES (?1, ?2, ?3)") {}
@@ -60,7 +62,9 @@ bool DesignInserter::insert(std::int64_t run_id, const DesignRecord& r) {
       .bind(15, m.latency_p95_s)
       .bind(16, m.latency_p99_s)
       .bind(17, m.energy_p50_j)
-      .bind(18, m.energy_p99_j);
+      .bind(18, m.energy_p99_j)
+      .bind_view(19, m.infeasible_reason)
+      .bind(20, m.vdd);
   metrics_.run();
   if (!r.tasks.empty() || !r.breakdown.empty()) write_details(design_id, r.tasks, r.breakdown);
   return true;
@@ -90,7 +94,16 @@ void DesignInserter::write_details(std::int64_t design_id,
         .bind(17, t.latency_p95_s)
         .bind(18, t.latency_p99_s)
         .bind(19, t.energy_p50_j)
-        .bind(20, t.energy_p99_j);
+        .bind(20, t.energy_p99_j)
+        .bind(21, t.s_per_token)  // NaN (prefill) binds as NULL
+        .bind(22, t.tokens_per_s)
+        .bind(23, t.j_per_token)
+        .bind(24, t.dram_bytes_per_token)
+        .bind(25, t.dram_k_bytes_per_token)
+        .bind(26, t.dram_v_bytes_per_token)
+        .bind(27, t.s_per_token_p50)
+        .bind(28, t.s_per_token_p99)
+        .bind(29, t.j_per_token_p99);
     task_.run();
   }
   for (const BreakdownRecord& b : breakdown) {

@@ -16,6 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+std::string fingerprint_text(const std::string& f) { return f.empty() ? "(none)" : f; }
+
 struct Input {
   fs::path path;
   StoredRun run;
@@ -50,6 +52,14 @@ std::vector<Input> load_inputs(const std::vector<fs::path>& paths) {
       if (a.objectives != b.objectives) {
         throw differ("objectives", strings_json(a.objectives), strings_json(b.objectives));
       }
+    }
+    if (a.model_fingerprint != b.model_fingerprint) {
+      // Designs priced by different cost models are not comparable, whatever else agrees.
+      throw InputError(in.path.string(), 0, "model_fingerprint",
+                       fmt::format("priced by a different cost model than {} (model fingerprint "
+                                   "{} vs {}): rerun the shards with one build",
+                                   first.path.string(), fingerprint_text(b.model_fingerprint),
+                                   fingerprint_text(a.model_fingerprint)));
     }
     if (a.shard_count != b.shard_count) {
       throw differ("shard_count", std::to_string(a.shard_count), std::to_string(b.shard_count));
@@ -148,22 +158,28 @@ void copy_details(Db& db, const Input& in, std::int64_t run_id) {
         "INSERT OR IGNORE INTO main.metrics (design_id, latency_s, energy_j, energy_onchip_j, "
         "energy_dram_j, area_mm2, power_w, edp_js, speedup_geomean, energy_reduction_geomean, "
         "feasible, bottleneck, objectives, latency_p50_s, latency_p95_s, latency_p99_s, "
-        "energy_p50_j, energy_p99_j) SELECT d.design_id, sm.latency_s, sm.energy_j, "
+        "energy_p50_j, energy_p99_j, infeasible_reason, vdd) SELECT d.design_id, sm.latency_s, "
+        "sm.energy_j, "
         "sm.energy_onchip_j, sm.energy_dram_j, sm.area_mm2, sm.power_w, sm.edp_js, "
         "sm.speedup_geomean, sm.energy_reduction_geomean, sm.feasible, sm.bottleneck, "
         "sm.objectives, sm.latency_p50_s, sm.latency_p95_s, sm.latency_p99_s, sm.energy_p50_j, "
-        "sm.energy_p99_j{} JOIN src.metrics sm ON sm.design_id = sd.design_id "
+        "sm.energy_p99_j, sm.infeasible_reason, sm.vdd{} JOIN src.metrics sm ON sm.design_id = "
+        "sd.design_id "
         "WHERE sd.run_id = ?2",
         kJoin));
     run(fmt::format(
         "INSERT OR IGNORE INTO main.task_metrics (design_id, model, task, cycles, latency_s, "
         "energy_j, energy_onchip_j, energy_dram_j, speedup, energy_reduction, bottleneck, "
         "qk_utilization, vpu_utilization, dram_utilization, samples, latency_p50_s, "
-        "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j) SELECT d.design_id, st.model, "
+        "latency_p95_s, latency_p99_s, energy_p50_j, energy_p99_j, s_per_token, tokens_per_s, "
+        "j_per_token, dram_bytes_per_token, dram_k_bytes_per_token, dram_v_bytes_per_token, "
+        "s_per_token_p50, s_per_token_p99, j_per_token_p99) SELECT d.design_id, st.model, "
         "st.task, st.cycles, st.latency_s, st.energy_j, st.energy_onchip_j, st.energy_dram_j, "
         "st.speedup, st.energy_reduction, st.bottleneck, st.qk_utilization, st.vpu_utilization, "
         "st.dram_utilization, st.samples, st.latency_p50_s, st.latency_p95_s, st.latency_p99_s, "
-        "st.energy_p50_j, st.energy_p99_j{} JOIN src.task_metrics st "
+        "st.energy_p50_j, st.energy_p99_j, st.s_per_token, st.tokens_per_s, st.j_per_token, "
+        "st.dram_bytes_per_token, st.dram_k_bytes_per_token, st.dram_v_bytes_per_token, "
+        "st.s_per_token_p50, st.s_per_token_p99, st.j_per_token_p99{} JOIN src.task_metrics st "
         "ON st.design_id = sd.design_id WHERE sd.run_id = ?2",
         kJoin));
     run(fmt::format(

@@ -16,13 +16,24 @@ namespace leopard::results {
 namespace {
 
 // Metric columns shown in design listings, in order.
-const std::vector<std::string> kListedMetrics = {
-    "latency_s",     "energy_j",        "energy_onchip_j",
-    "energy_dram_j", "area_mm2",        "power_w",
-    "edp_js",        "speedup_geomean", "energy_reduction_geomean",
-    "feasible",      "bottleneck",      "latency_p50_s",
-    "latency_p95_s", "latency_p99_s",   "energy_p50_j",
-    "energy_p99_j"};
+const std::vector<std::string> kListedMetrics = {"latency_s",
+                                                 "energy_j",
+                                                 "energy_onchip_j",
+                                                 "energy_dram_j",
+                                                 "area_mm2",
+                                                 "power_w",
+                                                 "edp_js",
+                                                 "speedup_geomean",
+                                                 "energy_reduction_geomean",
+                                                 "feasible",
+                                                 "bottleneck",
+                                                 "latency_p50_s",
+                                                 "latency_p95_s",
+                                                 "latency_p99_s",
+                                                 "energy_p50_j",
+                                                 "energy_p99_j",
+                                                 "vdd",
+                                                 "infeasible_reason"};
 
 // Objective-style aliases accepted by `top --by`.
 const std::map<std::string, std::string> kAliases = {
@@ -109,6 +120,27 @@ std::string join(const std::vector<std::string>& items) {
 
 const std::vector<std::string>& metric_columns() { return kListedMetrics; }
 
+const std::vector<std::string>& task_metric_columns() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> c = {"cycles",           "latency_s",      "energy_j",
+                                  "energy_onchip_j",  "energy_dram_j",  "speedup",
+                                  "energy_reduction", "qk_utilization", "vpu_utilization",
+                                  "dram_utilization", "latency_p50_s",  "latency_p95_s",
+                                  "latency_p99_s",    "energy_p50_j",   "energy_p99_j"};
+    for (const auto& d : task_decode_columns()) c.push_back(d);
+    return c;
+  }();
+  return columns;
+}
+
+const std::vector<std::string>& task_decode_columns() {
+  static const std::vector<std::string> columns = {
+      "s_per_token",          "tokens_per_s",           "j_per_token",
+      "dram_bytes_per_token", "dram_k_bytes_per_token", "dram_v_bytes_per_token",
+      "s_per_token_p50",      "s_per_token_p99",        "j_per_token_p99"};
+  return columns;
+}
+
 std::string axis_path(const std::string& axis) { return "$.\"" + axis + "\""; }
 
 Table query_runs(Store& store) {
@@ -156,14 +188,42 @@ Table query_top(Store& store, std::optional<std::int64_t> run_id, const TopOptio
   const std::vector<std::string> axes = store.run(run).info.axes;
   std::string by = options.by;
   if (auto alias = kAliases.find(by); alias != kAliases.end()) by = alias->second;
-  if (std::find(kListedMetrics.begin(), kListedMetrics.end(), by) == kListedMetrics.end()) {
+  const bool by_task = !options.task.empty();
+  std::string task_model, task_name;
+  if (by_task) {
+    const auto slash = options.task.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == options.task.size()) {
+      throw InputError(
+          "", 0, "--task",
+          fmt::format("'{}': expected MODEL/TASK, e.g. llama3.1-8b/decode-4k", options.task));
+    }
+    task_model = options.task.substr(0, slash);
+    task_name = options.task.substr(slash + 1);
+    const auto& tc = task_metric_columns();
+    if (std::find(tc.begin(), tc.end(), by) == tc.end()) {
+      throw InputError("", 0, "--by",
+                       fmt::format("unknown task metric '{}' (with --task, expected one of: {})",
+                                   options.by, join(tc)));
+    }
+    Statement known(store.db(),
+                    "SELECT count(*) FROM task_metrics t JOIN designs d ON d.design_id = "
+                    "t.design_id WHERE d.run_id = ?1 AND t.model = ?2 AND t.task = ?3");
+    known.bind(1, run).bind(2, task_model).bind(3, task_name).step();
+    if (known.column_int(0) == 0) {
+      throw InputError("", 0, "--task",
+                       fmt::format("run {} has no per-task metrics for '{}' (sweep with "
+                                   "--task-metrics pareto or all)",
+                                   run, options.task));
+    }
+  } else if (std::find(kListedMetrics.begin(), kListedMetrics.end(), by) == kListedMetrics.end()) {
     throw InputError(
         "", 0, "--by",
         fmt::format("unknown metric '{}' (expected one of: {})", options.by, join(kListedMetrics)));
   }
   if (options.limit < 0) throw InputError("", 0, "-n", "must not be negative");
-  const bool descending =
-      options.descending.value_or(by == "speedup_geomean" || by == "energy_reduction_geomean");
+  const bool descending = options.descending.value_or(
+      by == "speedup_geomean" || by == "energy_reduction_geomean" ||
+      (by_task && (by == "speedup" || by == "energy_reduction" || by == "tokens_per_s")));
   // Parameters: ?1 run, ?2.. axis paths, then filter values, then the limit.
   int next = 2 + static_cast<int>(axes.size());
   std::string where = "d.run_id = ?1";
@@ -195,13 +255,24 @@ Table query_top(Store& store, std::optional<std::int64_t> run_id, const TopOptio
     where += fmt::format(" AND {} {} ?{}", lhs, f.op, next);
     bindings.push_back({next++, f.value, false});
   }
+  std::string task_join, task_column, order = "m." + by;
+  if (by_task) {
+    task_join = fmt::format(
+        " JOIN task_metrics t ON t.design_id = d.design_id AND t.model = ?{} "
+        "AND t.task = ?{}",
+        next, next + 1);
+    bindings.push_back({next++, task_model, true});
+    bindings.push_back({next++, task_name, true});
+    task_column = fmt::format(", t.{} AS {}", by, quote_identifier(options.task + " " + by));
+    order = "t." + by;
+  }
   const int limit_index = next;
   Statement s(store.db(),
-              fmt::format("SELECT d.design_id, d.design_index{}{} FROM designs d JOIN metrics m "
-                          "ON m.design_id = d.design_id WHERE {} ORDER BY m.{} {} NULLS LAST, "
+              fmt::format("SELECT d.design_id, d.design_index{}{}{} FROM designs d JOIN metrics m "
+                          "ON m.design_id = d.design_id{} WHERE {} ORDER BY {} {} NULLS LAST, "
                           "d.design_index LIMIT ?{}",
-                          axis_select(axes, 2), metric_select(), where, by,
-                          descending ? "DESC" : "ASC", limit_index));
+                          axis_select(axes, 2), metric_select(), task_column, task_join, where,
+                          order, descending ? "DESC" : "ASC", limit_index));
   s.bind(1, run);
   bind_axes(s, axes, 2);
   for (const Binding& b : bindings) {
@@ -254,8 +325,10 @@ DesignReport query_design(Store& store, std::int64_t design_id) {
               "SELECT model, task, cycles, latency_s, energy_j, energy_onchip_j, energy_dram_j, "
               "speedup, energy_reduction, bottleneck, qk_utilization, vpu_utilization, "
               "dram_utilization, samples, latency_p50_s, latency_p95_s, latency_p99_s, "
-              "energy_p50_j, energy_p99_j FROM task_metrics WHERE design_id = ?1 "
-              "ORDER BY model, task");
+              "energy_p50_j, energy_p99_j, " +
+                  join(task_decode_columns()) +
+                  " FROM task_metrics WHERE design_id = ?1 "
+                  "ORDER BY model, task");
   t.bind(1, design_id);
   report.tasks = collect(t);
   Statement b(store.db(),

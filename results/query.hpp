@@ -17,6 +17,8 @@ namespace leopard::results {
 
 // The metric columns of a design (the whitelist for `top --by` and `--where`).
 const std::vector<std::string>& metric_columns();
+// The per-task decode columns (SI units; NULL for prefill tasks), in store order.
+const std::vector<std::string>& task_decode_columns();
 
 // One row per run: id, name, status, strategy, seed, shard, designs, pareto, times, uuid.
 Table query_runs(Store& store);
@@ -38,7 +40,13 @@ struct TopOptions {
   std::optional<bool> descending;  // default: descending for speedup / energy reduction
   std::vector<Filter> where;
   bool feasible_only = false;
+  // "MODEL/TASK": order by that task's column (`by` is then a task_metrics column: latency_p99_s,
+  // s_per_token_p99, ...); only designs with per-task metrics stored for it are listed (the Pareto
+  // designs by default, all with --task-metrics all). The value is added as the last column.
+  std::string task;
 };
+// The task_metrics columns `top --by` accepts with a task.
+const std::vector<std::string>& task_metric_columns();
 Table query_top(Store& store, std::optional<std::int64_t> run_id, const TopOptions& options);
 
 // One design: a summary (key, value) table, its per-task metrics and its energy breakdown.

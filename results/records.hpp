@@ -2,13 +2,17 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace leopard::results {
 
-// Provenance of one sweep run (design.md section 6).
+// A metric that does not apply (stored as NULL).
+inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
+
+// Provenance of one sweep run: a row of the `runs` table (README.md, "Provenance").
 struct RunInfo {
   std::string uuid;
   std::string name;
@@ -21,6 +25,9 @@ struct RunInfo {
   std::string strategy;  // grid | random | nsga2 | ...
   std::string tool_version;
   std::string git_revision;
+  // SHA-256 of the cost model's sources and data at build time (dse/provenance.hpp): a run is
+  // resumed and merged only by a build with the same model.
+  std::string model_fingerprint;
   std::vector<std::string> axes;        // axis keys in order ("qk.dpus", ...)
   std::vector<std::string> objectives;  // objective names in order ("latency", ...)
   std::int64_t shard_index = 0;         // this shard, 0-based
@@ -39,8 +46,12 @@ struct SuiteMetrics {
   double edp_js = 0;
   double speedup_geomean = 0;  // vs the baseline on the same suite
   double energy_reduction_geomean = 0;
-  bool feasible = true;    // all constraints hold
-  std::string bottleneck;  // most common bottleneck over tasks
+  // Physically feasible (clock within f_max at the supply used, buffers accessible within a cycle)
+  // and every constraint of the space holds.
+  bool feasible = true;
+  std::string infeasible_reason;  // why the design is physically infeasible; "" when it is not
+  double vdd = 0;                 // supply the design runs at (V): tech.vdd, or what auto picked
+  std::string bottleneck;         // most common bottleneck over tasks
   // Sums over tasks of the per-task nearest-rank percentiles over samples (geometric means with
   // `--latency geomean`); equal to latency_s / energy_j when the suite has no samples.
   double latency_p50_s = 0;
@@ -72,6 +83,17 @@ struct TaskMetricsRecord {
   double latency_p99_s = 0;
   double energy_p50_j = 0;  // on-chip plus DRAM
   double energy_p99_j = 0;
+  // Decode tasks only (NaN, stored as NULL, for prefill tasks), SI units: a step advances every
+  // sequence of the batch by one token; the tail is over samples x generated steps.
+  double s_per_token = kNoValue;
+  double tokens_per_s = kNoValue;
+  double j_per_token = kNoValue;
+  double dram_bytes_per_token = kNoValue;
+  double dram_k_bytes_per_token = kNoValue;
+  double dram_v_bytes_per_token = kNoValue;
+  double s_per_token_p50 = kNoValue;
+  double s_per_token_p99 = kNoValue;
+  double j_per_token_p99 = kNoValue;
 };
 
 struct BreakdownRecord {

@@ -142,11 +142,41 @@ CREATE VIEW design_metrics AS
   FROM designs d JOIN metrics m ON m.design_id = d.design_id;
 )sql";
 
+// Version 5: feasibility, provenance and decode. Per design: why it is physically infeasible (""
+// when it is not; NULL in rows written before) and the supply it runs at (V). Per run: the
+// fingerprint of the cost model that priced it (SHA-256 of the model's sources and data at build
+// time; '' for runs written before, which therefore never resume under a fingerprinted build). Per
+// task, for decode tasks (NULL for prefill tasks and rows written before), in SI units: seconds,
+// joules and bytes per generated token, tokens per second, and the per-token tail over samples x
+// steps.
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE metrics ADD COLUMN infeasible_reason TEXT;
+ALTER TABLE metrics ADD COLUMN vdd REAL;
+ALTER TABLE runs ADD COLUMN model_fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE task_metrics ADD COLUMN s_per_token REAL;
+ALTER TABLE task_metrics ADD COLUMN tokens_per_s REAL;
+ALTER TABLE task_metrics ADD COLUMN j_per_token REAL;
+ALTER TABLE task_metrics ADD COLUMN dram_bytes_per_token REAL;
+ALTER TABLE task_metrics ADD COLUMN dram_k_bytes_per_token REAL;
+ALTER TABLE task_metrics ADD COLUMN dram_v_bytes_per_token REAL;
+ALTER TABLE task_metrics ADD COLUMN s_per_token_p50 REAL;
+ALTER TABLE task_metrics ADD COLUMN s_per_token_p99 REAL;
+ALTER TABLE task_metrics ADD COLUMN j_per_token_p99 REAL;
+DROP VIEW design_metrics;
+CREATE VIEW design_metrics AS
+  SELECT d.design_id, d.run_id, d.design_index, d.design_hash, d.params,
+         m.latency_s, m.energy_j, m.energy_onchip_j, m.energy_dram_j, m.area_mm2, m.power_w,
+         m.edp_js, m.speedup_geomean, m.energy_reduction_geomean, m.feasible, m.bottleneck,
+         m.objectives, m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j,
+         m.energy_p99_j, m.infeasible_reason, m.vdd
+  FROM designs d JOIN metrics m ON m.design_id = d.design_id;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
-      {1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}};
+      {1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}, {5, kVersion5}};
   return list;
 }
 

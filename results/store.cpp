@@ -23,7 +23,7 @@ namespace {
 constexpr const char* kRunColumns =
     "id, uuid, name, command_line, space_text, suite_text, space_hash, suite_hash, seed, "
     "strategy, tool_version, git_revision, axes, objectives, shard_index, shard_count, space_size, "
-    "started_at, coalesce(finished_at, ''), status";
+    "started_at, coalesce(finished_at, ''), status, model_fingerprint";
 
 StoredRun read_run(const Statement& s) {
   StoredRun r;
@@ -47,6 +47,7 @@ StoredRun read_run(const Statement& s) {
   r.started_at = s.column_text(17);
   r.finished_at = s.column_text(18);
   r.status = parse_run_status(s.column_text(19));
+  r.info.model_fingerprint = s.column_text(20);
   return r;
 }
 
@@ -130,8 +131,8 @@ std::int64_t Store::begin_run(const RunInfo& in) {
   Statement s(db_,
               "INSERT INTO runs (uuid, name, command_line, space_text, suite_text, space_hash, "
               "suite_hash, seed, strategy, tool_version, git_revision, axes, objectives, "
-              "shard_index, shard_count, space_size, started_at, status) VALUES (?1, ?2, ?3, ?4, "
-              "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+              "shard_index, shard_count, space_size, model_fingerprint, started_at, status) VALUES "
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'running')");
   s.bind(1, info.uuid)
       .bind(2, info.name)
@@ -148,7 +149,8 @@ std::int64_t Store::begin_run(const RunInfo& in) {
       .bind(13, strings_json(info.objectives))
       .bind(14, info.shard_index)
       .bind(15, info.shard_count)
-      .bind(16, info.space_size);
+      .bind(16, info.space_size)
+      .bind(17, info.model_fingerprint);
   s.run();
   return db_.last_insert_rowid();
 }
@@ -167,6 +169,18 @@ ResumeState Store::resume_run(std::int64_t run_id, const RunInfo& info) {
   const RunInfo& old = stored.info;
   const std::string where = fmt::format("cannot resume run {} ('{}'): ", run_id, old.name);
   const std::string file = path().string();
+  // First: a run priced by another cost model is never continued (its designs would not be
+  // comparable with the new ones), whatever else agrees. Documentation changes do not count: the
+  // fingerprint covers only the model's sources and data (dse/provenance.hpp).
+  if (old.model_fingerprint != info.model_fingerprint) {
+    throw InputError(
+        file, 0, "model_fingerprint",
+        where + fmt::format("the cost model changed since the run began (model fingerprint: "
+                            "stored {}, this build {}); start a new run without --resume, or "
+                            "resume with the build that began it",
+                            old.model_fingerprint.empty() ? "(none)" : old.model_fingerprint,
+                            info.model_fingerprint.empty() ? "(none)" : info.model_fingerprint));
+  }
   if (old.space_hash != info.space_hash) {
     throw InputError(file, 0, "space",
                      where + fmt::format("the design space differs (stored {}, now {})",
@@ -322,7 +336,8 @@ std::unordered_map<std::string, StoredEvaluation> Store::stored_evaluations(std:
               "SELECT d.design_hash, d.design_index, m.latency_s, m.energy_j, m.energy_onchip_j, "
               "m.energy_dram_j, m.area_mm2, m.power_w, m.edp_js, m.speedup_geomean, "
               "m.energy_reduction_geomean, m.feasible, m.bottleneck, m.objectives, "
-              "m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j, m.energy_p99_j "
+              "m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j, m.energy_p99_j, "
+              "coalesce(m.infeasible_reason, ''), m.vdd "
               "FROM designs d JOIN metrics m ON m.design_id = d.design_id WHERE d.run_id = ?1");
   s.bind(1, run_id);
   auto real = [&](int col) { return s.is_null(col) ? std::nan("") : s.column_double(col); };
@@ -346,6 +361,8 @@ std::unordered_map<std::string, StoredEvaluation> Store::stored_evaluations(std:
     e.metrics.latency_p99_s = real(16);
     e.metrics.energy_p50_j = real(17);
     e.metrics.energy_p99_j = real(18);
+    e.metrics.infeasible_reason = s.column_text(19);
+    e.metrics.vdd = real(20);
     out.emplace(s.column_text(0), std::move(e));
   }
   return out;

@@ -18,7 +18,9 @@
 #   runs   paper-grid (Pareto), nb-sensitivity (Fig. 13/14), nb-fig11-{all,memn2n,bert-base-glue} (Fig. 11),
 #          nb-tail (mean vs p99 latency, on the demonstration per-sample suite)
 #   CSVs   reproduce.csv, eval_{baseline,leopard-ae,leopard-hp}.csv, tasks.csv, shapes.csv,
-#          eval_tail.csv and eval_tail_each.csv (per-sample suite: percentiles, each sample alone)
+#          eval_tail.csv and eval_tail_each.csv (per-sample suite: percentiles, each sample alone),
+#          llm/llm_decode.csv (scripts/llm_study.py: Llama-3.1-8B decode, context x pruning rate x
+#          K layout x DRAM, for llm.ipynb)
 #   LEOPARD_TAIL_SAMPLES samples per task of the per-sample suite (default 100)
 # Exit: 0 ok, 1 a step or a notebook failed (its name and log are printed), 2 usage/missing tools.
 set -euo pipefail
@@ -116,6 +118,10 @@ to_csv eval-tail-each "$data/eval_tail_each.csv" "$bin" eval --arch leopard-ae \
   --suite "$data/tail/suite-tail-each.yaml" --format csv
 run tail-sweep "${sweep[@]}" --suite "$data/tail/suite-tail.yaml" --space "$root/notebooks/spaces/tail.yaml" \
   --name nb-tail --task-metrics all
+
+# LLM decode (llm.ipynb): eval of Llama-3.1-8B decode over context, pruning rate, K layout and DRAM.
+log "LLM decode study -> $data/llm"
+run llm-study /usr/bin/python3 "$root/scripts/llm_study.py" --bin "$bin" --out "$data/llm"
 
 log "reproduce and eval CSVs -> $data"
 to_csv reproduce "$data/reproduce.csv" "$bin" reproduce --format csv

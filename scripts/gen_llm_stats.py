@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes workloads/suites/llm.yaml and its statistics, workloads/suites/llm_stats.csv.
+"""Writes workloads/suites/llm.yaml, its decode-only subset workloads/suites/llm-decode.yaml (the suite
+of dse/spaces/llm-decode.yaml) and their statistics, workloads/suites/llm_stats.csv.
 
 The statistics are SYNTHESISED from two stated assumptions, not measured on any LLM:
   * pruning rate 0.739 for every layer: GPT-2's published rate (LeOPArd, ISCA 2022, Fig. 7 and
@@ -22,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CDF = os.path.join(ROOT, "workloads", "data", "termination_cdf.csv")
 ZOO = os.path.join(ROOT, "workloads", "zoo")
 SUITE = os.path.join(ROOT, "workloads", "suites", "llm.yaml")
+DECODE_SUITE = os.path.join(ROOT, "workloads", "suites", "llm-decode.yaml")
 STATS = os.path.join(ROOT, "workloads", "suites", "llm_stats.csv")
 
 CURVE = "bert-base-squad"  # Fig. 8: GPT-2's curve is drawn on top of BERT-B SQuAD
@@ -126,22 +128,33 @@ def main():
             for layer in range(layers):
                 w.writerow([model, task, layer, "*", tokens, n, PRUNE_RATE]
                            + [f"{h:.12g}" for h in hist])
-    with open(SUITE, "w", encoding="utf-8") as f:
+    write_suite(SUITE, "llm", TASKS,
+                "# LLM inference suite: Llama-3.1-8B prefill (4k, 32k) and decode (4k, 32k, 128k),\n"
+                "# Mistral-7B (sliding window 4096) and Qwen2-7B decode (4k, 32k).\n",
+                "LLM inference (prefill and decode; GQA, sliding window; synthesised "
+                "statistics borrowed from GPT-2)")
+    write_suite(DECODE_SUITE, "llm-decode", [t for t in TASKS if t[2] == "decode"],
+                "# LLM decode suite: the decode tasks of llm.yaml (Llama-3.1-8B at 4k, 32k and 128k,\n"
+                "# batch 8 at 4k; Mistral-7B and Qwen2-7B), swept by dse/spaces/llm-decode.yaml.\n",
+                "LLM decode over a KV cache (GQA, sliding window; synthesised statistics "
+                "borrowed from GPT-2)")
+
+
+def write_suite(path, name, tasks, intro, description):
+    with open(path, "w", encoding="utf-8") as f:
         f.write(
-            "# LLM inference suite: Llama-3.1-8B prefill (4k, 32k) and decode (4k, 32k, 128k),\n"
-            "# Mistral-7B (sliding window 4096) and Qwen2-7B decode (4k, 32k).\n"
-            "# Statistics are SYNTHESISED from stated assumptions, not measured on these models:\n"
+            intro
+            + "# Statistics are SYNTHESISED from stated assumptions, not measured on these models:\n"
             f"# pruning rate {PRUNE_RATE} (GPT-2's published rate, LeOPArd ISCA 2022 Fig. 7 /"
             " Sec. 5.2) and the\n"
             "# termination curve of GPT-2 from the paper's Fig. 8 (drawn on BERT-B SQuAD,\n"
             "# workloads/data/termination_cdf.csv), layer level. Both files are written by\n"
             "#   /usr/bin/python3 scripts/gen_llm_stats.py\n"
-            "name: llm\n"
-            "description: LLM inference (prefill and decode; GQA, sliding window; synthesised "
-            "statistics borrowed from GPT-2)\n"
+            f"name: {name}\n"
+            f"description: {description}\n"
             "tasks:\n"
         )
-        for model, task, phase, tokens, gen, batch, comment in TASKS:
+        for model, task, phase, tokens, gen, batch, comment in tasks:
             if phase == "prefill":
                 f.write(f"  # {comment}\n  - {{model: {model}, task: {task}, seq_len: {tokens}, "
                         "stats: llm_stats.csv}\n")
@@ -149,7 +162,6 @@ def main():
                 f.write(f"  # {comment}\n  - {{model: {model}, task: {task}, phase: decode, "
                         f"context: {tokens}, generate: {gen}, batch: {batch}, "
                         "stats: llm_stats.csv}\n")
-
 
 if __name__ == "__main__":
     main()

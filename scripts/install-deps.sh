@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake pkg-config git clang-format
-  # libraries (design.md section 2)
+  # libraries (found by CMakeLists.txt with find_package only)
   libboost-graph-dev libeigen3-dev libcli11-dev libsqlite3-dev sqlite3 catch2
   libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libpagmo-dev libtbb-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libbenchmark-dev

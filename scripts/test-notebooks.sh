@@ -35,6 +35,7 @@ expected=(
   energy_breakdown area_breakdown roofline     # breakdown.ipynb
   vpu_utilisation energy_vs_bits               # sensitivity.ipynb
   tail_distributions tail_front                # distributions.ipynb
+  llm_tokens_per_s llm_dram_bytes              # llm.ipynb
 )
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/leopard-nbtest.XXXXXX")

@@ -1,6 +1,6 @@
-// HuggingFace config.json import: field names per family from references.md (BERT, ALBERT, GPT-2
-// with its aliases, ViT) and the LlamaConfig family (llama, mistral, qwen2, gemma, gemma2, phi3),
-// dispatched on model_type.
+// HuggingFace config.json import: field names per family from docs/references.md §7 (BERT, ALBERT,
+// GPT-2 with its aliases, ViT) and the LlamaConfig family (llama, mistral, qwen2, gemma, gemma2,
+// phi3), dispatched on model_type.
 #include "workloads/hf_import.hpp"
 
 #include <algorithm>
@@ -105,7 +105,7 @@ std::int64_t line_at(const std::string& text, std::size_t byte) {
   return 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n');
 }
 
-// BERT-style encoder fields (BERT, ALBERT, ViT): references.md "HuggingFace config.json".
+// BERT-style encoder fields (BERT, ALBERT, ViT): docs/references.md §7.
 void read_encoder(const ConfigReader& r, ModelSpec& spec) {
   spec.layers = r.require({"num_hidden_layers"});
   spec.hidden = r.require({"hidden_size"});
@@ -222,7 +222,7 @@ ModelSpec import_hf_config(const std::filesystem::path& file, const std::string&
     spec.layers = r.require({"n_layer", "num_hidden_layers"});
     spec.hidden = r.require({"n_embd", "hidden_size"});
     spec.heads = r.require({"n_head", "num_attention_heads"});
-    // n_inner null (or absent) means 4 x n_embd (references.md; HF GPT2Config).
+    // n_inner null (or absent) means 4 x n_embd (docs/references.md §7; HF GPT2Config).
     if (spec.hidden > std::numeric_limits<int>::max() / 4) {
       throw InputError(path, 0, "n_embd", "too large: 4 x n_embd overflows the FFN width");
     }

@@ -57,7 +57,7 @@ std::int64_t ModelSpec::window_of(int layer) const {
 std::int64_t vit_tokens(int image_size, int patch_size) {
   if (patch_size <= 0) return 0;
   const std::int64_t side = image_size / patch_size;
-  return side * side + 1;  // patches plus the CLS token (references.md, ViT)
+  return side * side + 1;  // patches plus the CLS token (docs/references.md §7, ViT)
 }
 
 namespace {

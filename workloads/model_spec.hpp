@@ -23,7 +23,7 @@ struct ModelSpec {
   std::string name;  // zoo name, e.g. "bert-base"
   ModelFamily family = ModelFamily::kBert;
   std::string description;
-  std::string source;              // provenance line (paper, HF hub id, references.md)
+  std::string source;              // provenance line (paper, HF hub id, docs/references.md §7)
   int layers = 0;                  // transformer blocks (MemN2N: hops)
   int hidden = 0;                  // model width (MemN2N: embedding size)
   int heads = 0;                   // attention heads per layer (MemN2N: 1)
@@ -50,8 +50,8 @@ struct ModelSpec {
   std::int64_t window_of(int layer) const;
 };
 
-// ViT tokens: (image_size / patch_size)^2 patches plus the CLS token (references.md); 0 when
-// patch_size is not positive.
+// ViT tokens: (image_size / patch_size)^2 patches plus the CLS token (docs/references.md §7); 0
+// when patch_size is not positive.
 std::int64_t vit_tokens(int image_size, int patch_size);
 
 // Checks a spec's sizes and fills derived defaults (head_dim = hidden / heads, default_seq_len:

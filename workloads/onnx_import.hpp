@@ -1,6 +1,6 @@
 // ONNX model import: the attention layers of a static-shape ONNX graph, found by operator pattern,
-// and the zoo entry derived from them (design.md section 3, input (c)). ONNX types stay inside
-// workloads/onnx_import.cpp.
+// and the zoo entry derived from them (README.md, "Importing an ONNX model"). ONNX types stay
+// inside workloads/onnx_import.cpp.
 //
 // Recognised pattern, per attention layer, in the main graph (not in If/Loop/Scan bodies nor in
 // model-local functions):

@@ -1,4 +1,5 @@
-// The validating loader and writer of per-head pruning statistics CSV files (design.md section 3).
+// The validating loader and writer of per-head pruning statistics CSV files (README.md, "Input
+// formats").
 #include "workloads/stats.hpp"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// Per-head pruning statistics: the CSV format of design.md section 3 and its validating loader.
+// Per-head pruning statistics: the CSV format (README.md, "Input formats") and its validating
+// loader.
 //
 // Columns (header required, any order; names case-sensitive):
 //   model, task, layer, head      head is an integer or '*' (the row applies to every head)

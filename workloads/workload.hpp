@@ -39,7 +39,8 @@ struct TerminationStats {
   double n_pruned = 0;  // scores below the threshold
   // hist[b - 1] = fraction of the pruned scores that terminate after K bit b (b = 1..n_bits),
   // at one bit per step (B = 1). Sums to 1 when n_pruned > 0. For B bits per cycle a score
-  // terminating at bit b takes ceil(b / B) steps (leopard.md section 2, derived).
+  // terminating at bit b takes ceil(b / B) steps (docs/paper-facts.md §2, derived;
+  // docs/cost-model.md §3.1).
   std::vector<double> hist;
   // Optional (statistics CSV columns a1..aN, `profile --plane-block`): plane_alive[b - 1] =
   // measured share of K bit-plane blocks (keys stored in bit planes, a block = N keys) that are
@@ -69,8 +70,8 @@ struct TaskWorkload {
   std::int64_t seq_len = 0;  // prefill: prompt tokens; decode: context (== the statistics' seq_len)
   Phase phase = Phase::kPrefill;
   std::int64_t context = 0;  // decode: keys the first generated token attends to (cache + itself)
-  int generate = 1;          // decode: tokens generated; k_len runs from context to context+generate-1
-  int batch = 1;             // decode: sequences decoded together, each with its own KV cache
+  int generate = 1;  // decode: tokens generated; k_len runs from context to context+generate-1
+  int batch = 1;     // decode: sequences decoded together, each with its own KV cache
   std::vector<LayerWorkload> layers;
   // Optional per-sample workloads (same shapes) when the statistics carry a sample column; empty
   // otherwise. `layers` then holds the pooled statistics over all samples.

@@ -94,9 +94,16 @@ void run_eval(const EvalArgs& a) {
                "dram_v_bytes_per_token",
                "ms_per_token_p50",
                "ms_per_token_p99",
-               "uj_per_token_p99"};
-  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 4,
-                 4, 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4};
+               "uj_per_token_p99",
+               "feasible",
+               "infeasible_reason",
+               "vdd"};
+  t.precision = {0, 0, 6, 4, 4, 4, 3, 3, 3, 0, 3, 3, 4, 4, 4, 4, 4, 4, 4,
+                 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 3};
+  // Physical feasibility is the design's (the same on every row): the clock within f_max at the
+  // supply used and every buffer bank accessible within a cycle. Infeasible designs are priced.
+  const Cell feasible = std::string(s.physically_feasible ? "true" : "false");
+  const Cell reason = s.infeasible_reason;
   int fewest = 0;  // fewest samples of a task with samples (for the note on the p99)
   for (const auto& x : tasks) {
     const models::SampleQuantiles& q = x.quantiles;
@@ -135,7 +142,10 @@ void run_eval(const EvalArgs& a) {
                x.decode ? Cell{x.dram_v_bytes_per_token} : Cell{},
                x.decode ? Cell{x.ms_per_token_p50} : Cell{},
                x.decode ? Cell{x.ms_per_token_p99} : Cell{},
-               x.decode ? Cell{x.uj_per_token_p99} : Cell{}});
+               x.decode ? Cell{x.uj_per_token_p99} : Cell{},
+               feasible,
+               reason,
+               s.vdd});
     if (q.samples > 1 && (fewest == 0 || q.samples < fewest)) fewest = q.samples;
   }
   t.add_row({std::string("all"),
@@ -172,7 +182,10 @@ void run_eval(const EvalArgs& a) {
              Cell{},
              Cell{},
              Cell{},
-             Cell{}});
+             Cell{},
+             feasible,
+             reason,
+             s.vdd});
   render(std::cout, t, format);
   // The p99 of fewer than 100 samples is their maximum (nearest rank n): say so, on stdout under
   // a table, on stderr beside CSV or JSON (whose stdout stays machine-readable).
@@ -199,10 +212,14 @@ void run_eval(const EvalArgs& a) {
   if (!notes.empty()) (format == OutputFormat::kTable ? std::cout << '\n' : std::cerr) << notes;
   if (format == OutputFormat::kTable) {
     std::cout << fmt::format(
-        "\n{}: {} tiles, {} QK units x {} lanes, B = {}, {} MHz, {} nm; area {:.3f} mm2; "
-        "speedup and energy reduction are geometric means vs '{}'{}\n",
+        "\n{}: {} tiles, {} QK units x {} lanes, B = {}, {} MHz at {:.2f} V (f_max {:.0f} MHz), "
+        "{} nm; area {:.3f} mm2; speedup and energy reduction are geometric means vs '{}'{}\n",
         spec.name, spec.tiles, spec.qk.dpus, spec.qk.lanes, spec.qk.bits_per_cycle, spec.clock_mhz,
-        spec.tech.node_nm, s.area_mm2, a.baseline, a.onchip_only ? " (on-chip only)" : "");
+        s.vdd, s.fmax_mhz, spec.tech.node_nm, s.area_mm2, a.baseline,
+        a.onchip_only ? " (on-chip only)" : "");
+    if (!s.physically_feasible) {
+      std::cout << "INFEASIBLE: " << s.infeasible_reason << " (priced all the same)\n";
+    }
     const models::DesignConstants k =
         models::derive_constants(spec, resolve_calibration(a.calibration));
     std::cout << "area split:";
@@ -289,7 +306,8 @@ void run_reproduce(const ReproduceArgs& a) {
     std::cout << fmt::format(
         "\nAE-LeOPArd and HP-LeOPArd vs the bit-parallel baseline on the paper's {} tasks, on-chip "
         "energy only (the paper's methodology).\nArea: AE {:.2f} mm2 (paper 6.44), HP {:.2f} mm2. "
-        "Termination histograms of the paper suite are synthesised (see README).\n",
+        "Termination histograms of the paper suite: Fig. 8's curves at Fig. 7's rates (see "
+        "README).\n",
         ae.size(), sa.area_mm2, sh.area_mm2);
     return;
   }
@@ -328,21 +346,36 @@ struct CalibrateArgs {
   std::string stats_output;
   std::string format;
   double robust_scale = 0.05;
+  std::vector<std::string> fixed;
 };
 
 void run_calibrate(const CalibrateArgs& a) {
   const OutputFormat format = parse_output_format(a.format);
   models::CalibrateInputs in;
   in.suite = workloads::load_paper_tasks(workloads::paper_suite_csv());
+  in.curves = workloads::load_termination_curves(workloads::termination_curves_csv());
   in.targets =
       models::load_targets(a.targets.empty() ? data_path("models/data/paper_calibration.csv")
                                              : std::filesystem::path(a.targets));
   in.ae = resolve_arch(a.ae, {});
   in.hp = resolve_arch(a.hp, {});
   in.baseline = resolve_arch(a.baseline, {});
-  in.start = models::load_calibration(a.start.empty() ? models::default_calibration_path()
-                                                      : std::filesystem::path(a.start));
+  // From the defaults of models/calibration.hpp unless told otherwise: the shipped file is the
+  // fit's output, not its input.
+  in.start = a.start.empty() ? models::default_calibration()
+                             : models::load_calibration(std::filesystem::path(a.start));
   in.robust_scale = a.robust_scale;
+  in.fixed = a.fixed;
+  const std::string targets_name =
+      std::filesystem::path(a.targets.empty() ? "models/data/paper_calibration.csv" : a.targets)
+          .filename()
+          .string();
+  in.target_description =
+      targets_name + " (" + std::to_string(in.targets.size()) +
+      " tasks: speedup and energy reduction of " + a.ae + " and " + a.hp + " vs " + a.baseline +
+      ") and the published geometric means over all " + std::to_string(in.suite.size()) +
+      " tasks (AE 1.9x / 3.9x, HP 2.4x / 4.0x), soft-L1 scale " + format_double(a.robust_scale, 4) +
+      (a.start.empty() ? ", from the defaults" : ", from " + a.start);
   const models::FitReport rep = models::calibrate(in);
   Table t;
   t.columns = {"model", "task", "config", "metric", "target", "fitted", "error_%"};
@@ -361,14 +394,17 @@ void run_calibrate(const CalibrateArgs& a) {
       std::cout << "  " << k << " = " << format_double(v, 6) << '\n';
   }
   if (!a.output.empty()) {
-    const std::string header =
+    std::string header =
         "# leopard-dse calibration constants at 65 nm, 1.0 V. Written by `leopard-dse calibrate` "
         "(targets: " +
-        std::filesystem::path(a.targets.empty() ? "models/data/paper_calibration.csv" : a.targets)
-            .filename()
-            .string() +
-        ", leopard.md section 4 aggregates).\n# Each constant: value and source. Calibrated ones "
-        "say so.\n";
+        targets_name +
+        " and the published geometric means).\n# Each constant: value and source. Calibrated "
+        "ones say what they were fitted on.";
+    if (!a.fixed.empty()) {
+      header += " Kept at their start value (--fix):";
+      for (const auto& f : a.fixed) header += " " + f;
+    }
+    header += "\n";
     const std::string tmp = a.output + ".tmp";
     {
       std::ofstream out(tmp);
@@ -378,18 +414,17 @@ void run_calibrate(const CalibrateArgs& a) {
     std::filesystem::rename(tmp, a.output);
   }
   if (!a.stats_output.empty()) {
-    const auto hists = workloads::synthesise_paper_histograms(
-        in.suite, rep.result.values.termination_bit_offset, rep.result.values.synthesis_skew);
+    const double sens = rep.result.values.termination_rate_sensitivity;
+    const auto hists = workloads::paper_histograms(in.suite, in.curves, sens);
     const auto table = workloads::paper_stats_table(in.suite, hists);
     workloads::write_stats_csv(
         a.stats_output,
-        {"Layer-level statistics of the paper suite, SYNTHESISED (not measured): per task, exact "
-         "bit-serial emulation on synthetic Gaussian Q/K (workloads/synthesis.hpp)",
-         "inputs: workloads/data/paper_suite.csv (prune_pct, pruned_bits_avg, head_dim) and "
-         "termination_bit_offset = " +
-             format_double(rep.result.values.termination_bit_offset, 8) +
-             ", synthesis_skew = " + format_double(rep.result.values.synthesis_skew, 8) +
-             " from models/data/calibration_65nm.yaml",
+        {"Layer-level statistics of the paper suite, DERIVED (not measured): per task, the "
+         "termination histogram of its Fig. 8 curve moved to its Fig. 7 pruning rate "
+         "(workloads/paper_suite.hpp)",
+         "inputs: workloads/data/paper_suite.csv (prune_pct, termination_curve), "
+         "workloads/data/termination_cdf.csv (Fig. 8) and termination_rate_sensitivity = " +
+             format_double(sens, 8) + " from models/data/calibration_65nm.yaml",
          "written by: leopard-dse calibrate -o models/data/calibration_65nm.yaml --write-stats "
          "workloads/suites/paper_stats.csv"},
         table);
@@ -445,10 +480,12 @@ void register_eval(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--baseline", a->baseline, "Reference design")->capture_default_str();
     cmd->add_option("--start", a->start,
-                    "Calibration YAML to start from (default: the shipped one)");
+                    "Calibration YAML to start from (default: the defaults of the code)");
+    cmd->add_option("--fix", a->fixed,
+                    "Keep this calibratable constant at its start value (repeatable)");
     cmd->add_option("-o,--output", a->output, "Write the fitted calibration YAML here");
     cmd->add_option("--write-stats", a->stats_output,
-                    "Also write the paper suite's synthesised statistics CSV");
+                    "Also write the paper suite's statistics CSV (Fig. 8 histograms)");
     cmd->add_option("--robust-scale", a->robust_scale,
                     "Soft-L1 scale on per-task log errors (0: plain least squares)")
         ->check(CLI::Range(0.0, 10.0))

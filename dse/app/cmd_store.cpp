@@ -1,4 +1,6 @@
 // `leopard-dse query | export | merge`: reading, exporting and merging results databases.
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -6,6 +8,7 @@
 #include <vector>
 
 #include "dse/app/commands.hpp"
+#include "dse/front_edge.hpp"
 #include "results/export.hpp"
 #include "results/merge.hpp"
 #include "results/query.hpp"
@@ -29,9 +32,39 @@ struct QueryArgs {
   bool ascending = false;
   bool descending = false;
   bool feasible = false;
+  std::string task;
   std::int64_t design_id = 0;
   std::string sql;
 };
+
+// The front_at_edge hints of a run's Pareto designs (rows of query_pareto: one column per axis).
+std::string pareto_edge_hints(res::Store& store, std::int64_t run_id, const Table& pareto) {
+  const auto axes = dse::numeric_axes_from_text(store.run(run_id).info.space_text);
+  std::vector<std::size_t> column;  // axis -> column of `pareto`
+  std::vector<dse::EdgeAxis> found;
+  for (const auto& axis : axes) {
+    const auto it = std::find(pareto.columns.begin(), pareto.columns.end(), axis.key);
+    if (it == pareto.columns.end()) continue;
+    column.push_back(static_cast<std::size_t>(it - pareto.columns.begin()));
+    found.push_back(axis);
+  }
+  std::vector<std::vector<double>> front;
+  for (const auto& row : pareto.rows) {
+    std::vector<double> v;
+    for (std::size_t c : column) {
+      const Cell& cell = row[c];
+      if (const auto* i = std::get_if<std::int64_t>(&cell)) {
+        v.push_back(static_cast<double>(*i));
+      } else if (const auto* d = std::get_if<double>(&cell)) {
+        v.push_back(*d);
+      } else {
+        v.push_back(std::nan(""));
+      }
+    }
+    front.push_back(std::move(v));
+  }
+  return dse::front_at_edge_hints(dse::front_at_edge(found, front));
+}
 
 void print_design(const res::DesignReport& report, OutputFormat format) {
   switch (format) {
@@ -85,7 +118,12 @@ void register_query(CLI::App& app) {
   pareto->add_option("--run", args->run, "Run id (default: the latest)");
   pareto->callback([args] {
     res::Store store = res::Store::open(args->db, res::Store::Access::kRead);
-    render(std::cout, res::query_pareto(store, args->run), parse_output_format(args->format));
+    const OutputFormat format = parse_output_format(args->format);
+    const Table table = res::query_pareto(store, args->run);
+    render(std::cout, table, format);
+    if (format == OutputFormat::kTable) {
+      std::cout << pareto_edge_hints(store, store.resolve_run(args->run), table);
+    }
   });
 
   CLI::App* top = sub("top", "The best designs of a run by one metric");
@@ -99,7 +137,11 @@ void register_query(CLI::App& app) {
   top->add_option("--run", args->run, "Run id (default: the latest)");
   top->add_flag("--asc", args->ascending, "Smallest first (default for costs)");
   top->add_flag("--desc", args->descending, "Largest first (default for speedup, reduction)");
-  top->add_flag("--feasible", args->feasible, "Only designs that meet the constraints");
+  top->add_flag("--feasible", args->feasible,
+                "Only feasible designs (physically, and meeting the constraints)");
+  top->add_option("--task", args->task,
+                  "MODEL/TASK: order by that task's column (--by latency_p99_s, s_per_token_p99, "
+                  "tokens_per_s, ...); designs with per-task metrics only");
   top->callback([args] {
     res::TopOptions options;
     options.by = args->by;
@@ -109,6 +151,7 @@ void register_query(CLI::App& app) {
     if (args->ascending) options.descending = false;
     if (args->descending) options.descending = true;
     options.feasible_only = args->feasible;
+    options.task = args->task;
     for (const std::string& w : args->where) options.where.push_back(res::parse_filter(w));
     res::Store store = res::Store::open(args->db, res::Store::Access::kRead);
     render(std::cout, res::query_top(store, args->run, options), parse_output_format(args->format));
@@ -134,6 +177,7 @@ void register_export(CLI::App& app) {
     std::optional<std::int64_t> run;
     std::string format;
     std::string output;
+    bool tasks = false;
   };
   auto args = std::make_shared<ExportArgs>();
   CLI::App* cmd = app.add_subcommand("export", "Export a run's designs and metrics to CSV or JSON");
@@ -143,11 +187,15 @@ void register_export(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("-o,--output", args->output, "Output file")->required();
+  cmd->add_flag("--tasks", args->tasks,
+                "One row per design and task (per-task metrics, tail and decode columns) instead "
+                "of one per design");
   cmd->callback([args] {
     res::Store store = res::Store::open(args->db, res::Store::Access::kRead);
-    const std::int64_t n =
-        res::export_run(store, args->run, res::parse_export_format(args->format), args->output);
-    std::cout << "exported " << n << " designs to " << args->output << '\n';
+    const std::int64_t n = res::export_run(store, args->run, res::parse_export_format(args->format),
+                                           args->output, args->tasks);
+    std::cout << "exported " << n << (args->tasks ? " task rows" : " designs") << " to "
+              << args->output << '\n';
   });
 }
 
@@ -175,7 +223,12 @@ void register_merge(CLI::App& app) {
     Table table;
     table.columns = {"output", "run_id", "shards", "designs", "pareto"};
     table.add_row({args->output, r.run_id, r.shards, r.designs, r.pareto});
-    render(std::cout, table, parse_output_format(args->format));
+    const OutputFormat format = parse_output_format(args->format);
+    render(std::cout, table, format);
+    if (format == OutputFormat::kTable) {
+      res::Store store = res::Store::open(args->output, res::Store::Access::kRead);
+      std::cout << pareto_edge_hints(store, r.run_id, res::query_pareto(store, r.run_id));
+    }
   });
 }
 

@@ -12,7 +12,9 @@
 #include <optional>
 
 #include "dse/app/commands.hpp"
+#include "dse/front_edge.hpp"
 #include "dse/optimizer.hpp"
+#include "dse/provenance.hpp"
 #include "dse/space.hpp"
 #include "dse/suite_design_evaluator.hpp"
 #include "dse/sweep.hpp"
@@ -83,11 +85,11 @@ std::string suite_text(const workloads::Suite& suite, const models::ArchSpec& ba
   // begun by a build that stored no tail metrics is not resumed silently by one that does.
   out += fmt::format(
       "evaluation: {{stats: {}, baseline: {}, calibration: {}, onchip_only: {}, latency: {}, "
-      "tool_version: {}, metrics: {{schema: {}, tail: nearest-rank p50 p95 p99 per task over "
-      "samples}}}}\n",
+      "tool_version: {}, model_fingerprint: {}, metrics: {{schema: {}, tail: nearest-rank p50 "
+      "p95 p99 per task over samples}}}}\n",
       dse::hex64(dse::fnv1a64(stats)), dse::hex64(dse::fnv1a64(models::arch_to_yaml(baseline))),
       dse::hex64(dse::fnv1a64(models::calibration_to_yaml(calibration, ""))), a.onchip_only,
-      a.latency, tool_version(), results::current_schema_version());
+      a.latency, tool_version(), dse::model_fingerprint(), results::current_schema_version());
   return out;
 }
 
@@ -132,8 +134,9 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
-void print_summary(const dse::SweepSummary& s, std::int64_t run_id, const std::string& status,
-                   const std::string& db, OutputFormat format) {
+void print_summary(const dse::SweepSummary& s, const std::vector<dse::FrontEdge>& edges,
+                   std::int64_t run_id, const std::string& status, const std::string& db,
+                   OutputFormat format) {
   if (format == OutputFormat::kJson) {
     nlohmann::json j = {{"designs", s.designs},
                         {"invalid", s.invalid},
@@ -143,6 +146,7 @@ void print_summary(const dse::SweepSummary& s, std::int64_t run_id, const std::s
                         {"pareto", s.pareto},
                         {"hypervolume", s.hypervolume},
                         {"hypervolume_reference", s.reference},
+                        {"front_at_edge", dse::front_at_edge_json(edges)},
                         {"run_id", run_id},
                         {"status", status},
                         {"db", db}};
@@ -157,6 +161,7 @@ void print_summary(const dse::SweepSummary& s, std::int64_t run_id, const std::s
              static_cast<std::int64_t>(s.pareto), s.hypervolume, run_id, status});
   render(std::cout, t, format);
   if (format == OutputFormat::kTable) {
+    std::cout << dse::front_at_edge_hints(edges);
     std::cout << fmt::format(
         "results in {} (run {}); `leopard-dse query --db {} pareto --run {}`\n", db, run_id, db,
         run_id);
@@ -195,7 +200,8 @@ void run_sweep_command(const SweepArgs& a) {
   info.seed = a.seed;
   info.strategy = a.strategy;
   info.tool_version = tool_version();
-  info.git_revision = git_revision();
+  info.git_revision = dse::build_git_revision();
+  info.model_fingerprint = dse::model_fingerprint();
   info.axes = space.axis_keys();
   info.objectives = space.objective_names();
   info.shard_index = shard.index;
@@ -256,7 +262,24 @@ void run_sweep_command(const SweepArgs& a) {
   // details phase (short) is deferred rather than killing the process half-way through it.
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  print_summary(summary, state.run_id, results::to_string(status), a.db, format);
+  // Where the front sits on each numeric axis (the values of each Pareto design, axis by axis).
+  const std::vector<dse::EdgeAxis> numeric = dse::numeric_axes(space);
+  std::vector<std::vector<double>> front_values;
+  std::vector<std::int64_t> digits(space.axes().size());
+  for (auto id : front) {
+    space.decode(id, digits);
+    std::vector<double> v;
+    for (const auto& axis : numeric) {
+      for (std::size_t i = 0; i < space.axes().size(); ++i) {
+        if (space.axes()[i].key == axis.key) {
+          v.push_back(axis.values[static_cast<std::size_t>(digits[i])]);
+        }
+      }
+    }
+    front_values.push_back(std::move(v));
+  }
+  const auto edges = dse::front_at_edge(numeric, front_values);
+  print_summary(summary, edges, state.run_id, results::to_string(status), a.db, format);
   if (summary.interrupted) {
     throw RuntimeError(fmt::format(
         "sweep interrupted; what was done is committed: rerun the same command with --resume"));

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "dse/app/commands.hpp"
+#include "dse/provenance.hpp"
 #include "workloads/core/error.hpp"
 #include "workloads/core/paths.hpp"
 
@@ -21,7 +22,7 @@ CLI::Option* add_format_option(CLI::App& cmd, std::string& target) {
 
 int main(int argc, char** argv) {
   CLI::App app{"leopard-dse: design-space exploration for LeOPArd-style attention accelerators"};
-  app.set_version_flag("--version", "leopard-dse " + leopard::tool_version());
+  app.set_version_flag("--version", leopard::dse::version_text());
   app.require_subcommand(1);
   app.fallthrough();
   leopard::app::register_workloads(app);

@@ -164,7 +164,7 @@ TEST_CASE("profile: integer Q/K -> statistics CSV with exact counts", "[cli][pro
 
 namespace {
 
-// Independent scalar oracle of the bit-serial rule (leopard.md section 2): after bit b (1 = sign,
+// Independent scalar oracle of the bit-serial rule (docs/paper-facts.md §2): after bit b (1 = sign,
 // then magnitude bits MSB first) the partial score P uses the top b - 1 magnitude bits of each k,
 // the bound M = C x (2^(n-b) - 1) with C = sum |q_l| over lanes whose signs agree (k = 0 positive);
 // the score is pruned at the first b with P + M < Th. Returns 0 when it survives every bit.

@@ -1,8 +1,12 @@
-// The shipped calibration is reproducible (issue 3, item 9): re-running the least-squares fit of
-// `leopard-dse calibrate` from the shipped file, with the paper's targets, lands on the shipped
-// constants (2% relative or 0.02 absolute); and the shipped synthesised statistics of the paper
-// suite (workloads/suites/paper_stats.csv) are what the synthesis gives with the shipped
-// termination_bit_offset and synthesis_skew (1e-6 per fraction).
+// The shipped calibration is what `leopard-dse calibrate` finds (issue 13, ask 7):
+//  - starting from the defaults of models/calibration.hpp (not from the shipped optimum), the fit
+//    on the paper's targets recovers every shipped calibratable constant within 1%; the defaults
+//    are far enough from the optimum that this is a real test (checked below), and a second
+//    start beyond the optimum on every constant lands there too (the optimum is identifiable);
+//  - the constants that are not fitted are the code's defaults, and the Fig. 11 energy scales are
+//    the closed-form fit at the shipped constants;
+//  - the shipped statistics of the paper suite (workloads/suites/paper_stats.csv) are the Fig. 8
+//    histograms at the shipped termination_rate_sensitivity (1e-6 per fraction).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
@@ -12,6 +16,7 @@
 #include "models/arch_spec.hpp"
 #include "models/calibrate.hpp"
 #include "models/calibration.hpp"
+#include "workloads/core/error.hpp"
 #include "workloads/core/paths.hpp"
 #include "workloads/paper_suite.hpp"
 #include "workloads/stats.hpp"
@@ -20,47 +25,102 @@ namespace {
 
 using namespace leopard::models;
 
-bool close(double fitted, double shipped) {
-  return std::abs(fitted - shipped) <= std::max(0.02, 0.02 * std::abs(shipped));
+bool within_1pct(double fitted, double shipped) {
+  return std::abs(fitted - shipped) <= 0.01 * std::abs(shipped) + 1e-9;
 }
 
 }  // namespace
 
-TEST_CASE("calibration: re-running calibrate reproduces the shipped constants",
+TEST_CASE("calibration: calibrate from the defaults recovers the shipped constants within 1%",
           "[golden][calibration]") {
   CalibrateInputs in;
   in.suite = leopard::workloads::load_paper_tasks(leopard::workloads::paper_suite_csv());
+  in.curves =
+      leopard::workloads::load_termination_curves(leopard::workloads::termination_curves_csv());
   in.targets = load_targets(leopard::data_path("models/data/paper_calibration.csv"));
   in.ae = load_arch("leopard-ae");
   in.hp = load_arch("leopard-hp");
   in.baseline = load_arch("baseline");
-  in.start = load_calibration(default_calibration_path());
+  in.start = default_calibration();
+  const CalibrationFile shipped = load_calibration(default_calibration_path());
+
+  // The start is not the answer: at least two calibratable constants start more than 10% away.
+  int far = 0;
+  for (const auto& e : Calibration::entries()) {
+    if (!e.calibratable) continue;
+    const double s = in.start.values.*(e.field), v = shipped.values.*(e.field);
+    if (std::abs(s - v) > 0.1 * std::max(std::abs(v), 1e-3)) ++far;
+  }
+  CHECK(far >= 2);
+
   const FitReport rep = calibrate(in);
-  WARN("calibrate from the shipped file: " << rep.iterations << " iterations, rms log error "
-                                           << rep.rms_log_error);
-  CHECK(rep.iterations >= 1);
+  WARN("calibrate from the defaults: " << rep.iterations << " iterations, rms log error "
+                                       << rep.rms_log_error);
   REQUIRE(rep.rows.size() == 4 * in.targets.size());
   for (const auto& e : Calibration::entries()) {
-    const double shipped = in.start.values.*(e.field);
+    const double v = shipped.values.*(e.field);
     const double fitted = rep.result.values.*(e.field);
-    INFO(e.key << ": shipped " << shipped << ", re-fitted " << fitted
+    INFO(e.key << ": shipped " << v << ", fitted from the defaults " << fitted
                << (e.calibratable ? " (calibratable)" : ""));
-    CHECK(close(fitted, shipped));
+    CHECK(within_1pct(fitted, v));
   }
-  // The report's fitted values are what the calibration file carries.
+  // Identifiable: from a start on the other side of the optimum for every constant, the fit lands
+  // on the same constants within 1% (0.01 absolute for those at their bound of 0).
+  CalibrationFile other = default_calibration();
+  other.values.termination_rate_sensitivity = 2.5;
+  other.values.backend_readdress_cycles = 1.0;
+  other.values.frontend_sync_factor = 0.6;
+  other.values.qk_lane_overhead_bits = 5;
+  other.values.logic_leakage_mw_per_mm2 = 5;
+  other.values.sram_leakage_factor = 0.3;
+  in.start = other;
+  const FitReport rep2 = calibrate(in);
+  for (const auto& e : Calibration::entries()) {
+    if (!e.calibratable) continue;
+    const double v = shipped.values.*(e.field);
+    const double fitted = rep2.result.values.*(e.field);
+    INFO(e.key << ": shipped " << v << ", fitted from the other start " << fitted);
+    CHECK(std::abs(fitted - v) <= std::max(0.01 * std::abs(v), v == 0 ? 0.01 : 0.0));
+  }
+  // The shipped file says where each fitted value comes from.
   for (const auto& [key, value] : rep.parameters) {
-    for (const auto& e : Calibration::entries()) {
-      if (e.key == key) CHECK(rep.result.values.*(e.field) == Approx(value));
+    INFO(key);
+    bool has_source = false;
+    for (const auto& [k, source] : shipped.sources) {
+      if (k == key) has_source = source.rfind("calibrated on ", 0) == 0;
     }
+    CHECK(has_source);
   }
 }
 
-TEST_CASE("calibration: the shipped paper_stats.csv is the synthesis at the shipped offset",
+TEST_CASE("calibration: --fix keeps a constant and rejects an unknown one",
+          "[golden][calibration]") {
+  CalibrateInputs in;
+  in.suite = leopard::workloads::load_paper_tasks(leopard::workloads::paper_suite_csv());
+  in.curves =
+      leopard::workloads::load_termination_curves(leopard::workloads::termination_curves_csv());
+  in.targets = load_targets(leopard::data_path("models/data/paper_calibration.csv"));
+  in.ae = load_arch("leopard-ae");
+  in.hp = load_arch("leopard-hp");
+  in.baseline = load_arch("baseline");
+  in.start = default_calibration();
+  in.max_iterations = 2;
+  in.fixed = {"frontend_sync_factor"};
+  const FitReport rep = calibrate(in);
+  CHECK(rep.result.values.frontend_sync_factor == in.start.values.frontend_sync_factor);
+  for (const auto& [key, value] : rep.parameters) CHECK(key != "frontend_sync_factor");
+  in.fixed = {"no_such_constant"};
+  CHECK_THROWS_AS(calibrate(in), leopard::InputError);
+}
+
+TEST_CASE("calibration: the shipped paper_stats.csv is Fig. 8 at the shipped sensitivity",
           "[golden][calibration]") {
   const auto tasks = leopard::workloads::load_paper_tasks(leopard::workloads::paper_suite_csv());
+  const auto curves =
+      leopard::workloads::load_termination_curves(leopard::workloads::termination_curves_csv());
   const Calibration cal = load_calibration(default_calibration_path()).values;
-  const auto hists = leopard::workloads::synthesise_paper_histograms(
-      tasks, cal.termination_bit_offset, cal.synthesis_skew);
+  const auto hists =
+      leopard::workloads::paper_histograms(tasks, curves, cal.termination_rate_sensitivity);
   REQUIRE(hists.size() == tasks.size());
   const auto table =
       leopard::workloads::load_stats_csv(leopard::data_path("workloads/suites/paper_stats.csv"));

@@ -1,6 +1,10 @@
 // Golden test of `leopard-dse reproduce --format csv`: per (model, task, config) speedup and
 // energy reduction against tests/golden/data/reproduce.csv, within 0.5% relative.
 //
+// A REGRESSION check, not accuracy evidence: the golden file is the binary's own output, written
+// after the accuracy tests against the paper (tests/golden/paper_accuracy_test.cpp) passed. It
+// catches an unintended change of any of the 86 cells; the paper is the reference only there.
+//
 // To regenerate the golden file on purpose (after a deliberate model or calibration change), run
 //   LEOPARD_UPDATE_GOLDEN=1 ctest -R reproduce_golden      (or ./tests/test_golden "[reproduce]")
 // from the build directory: the test then rewrites the file from the binary's output instead of

@@ -122,22 +122,32 @@ TEST_CASE("physics: with an unlimited port, front-end steps are non-increasing i
   std::mt19937_64 rng(401);
   // Steps, and the front end's mean time: the slowest-unit wait follows the steps' variance,
   // which wider steps may raise while the mean falls, so it is left out here.
+  // The front-end time is checked on the task with each layer's heads sharing head 0's
+  // statistics. With per-head statistics the reported front_cycles is the front-end time of the
+  // critical tile of the LPT schedule (models/leopard_cost_model.cpp), and which heads share that
+  // tile depends on every head's total time, which B changes: every head's front end gets faster
+  // while the critical tile gathers more front-end work (a scheduling anomaly, Graham 1969; trial
+  // 37 of this seed: +6.7% from B = 10 to 11). That is not a property of the front end.
   Calibration cal = shipped();
   cal.frontend_sync_factor = 0;
   for (int trial = 0; trial < kTrials / 2; ++trial) {
     ArchSpec spec = random_spec(rng);
     spec.buffers.key_banks = 4096;
     spec.buffers.port_bits = 4096;
-    const TaskProfile p = precompute_task(random_task(rng));
+    TaskWorkload w = random_task(rng);
+    const TaskProfile p = precompute_task(w);
+    for (auto& l : w.layers) l.heads.assign(l.heads.size(), l.heads.front());
+    const TaskProfile uniform = precompute_task(w);
     double prev_steps = INFINITY, prev_front = INFINITY;
     for (int b = 1; b <= spec.qk.bits; ++b) {
       spec.qk.bits_per_cycle = b;
       const Cost c = run(spec, cal, p, true);
+      const Cost u = run(spec, cal, uniform, true);
       INFO("trial " << trial << " B " << b);
       CHECK(c.actions.qk_unit_steps <= prev_steps * (1 + kTol));
-      CHECK(c.front_cycles <= prev_front * (1 + kTol));
+      CHECK(u.front_cycles <= prev_front * (1 + kTol));
       prev_steps = c.actions.qk_unit_steps;
-      prev_front = c.front_cycles;
+      prev_front = u.front_cycles;
     }
   }
 }

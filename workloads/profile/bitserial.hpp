@@ -1,5 +1,5 @@
-// Bit-exact emulation of LeOPArd's bit-serial QK dot product with early termination (leopard.md
-// s2).
+// Bit-exact emulation of LeOPArd's bit-serial QK dot product with early termination
+// (docs/paper-facts.md §2).
 //
 // The emulation (issue 7), for n = qk bits:
 //  - Operands are integers in sign-magnitude form: 1 sign bit and n-1 magnitude bits, so every

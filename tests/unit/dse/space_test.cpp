@@ -193,6 +193,23 @@ TEST_CASE("Bad space files name the file, line and field", "[dse][space][bad]") 
       {"missing base", "axes:\n  tiles: [1]\nobjectives: [latency]\n", "base", 0, "missing"},
       {"unknown base preset", "base: leopard-xx\naxes:\n  tiles: [1]\nobjectives: [latency]\n",
        "base", 1, ""},
+      {"fixed: unknown key",
+       "base: leopard-ae\nfixed: {tech.vd: auto}\naxes:\n  tiles: [1]\nobjectives: [latency]\n",
+       "fixed.tech.vd", 2, "unknown architecture key"},
+      {"fixed: bad value",
+       "base: leopard-ae\nfixed:\n  tech.vdd: high\naxes:\n  tiles: [1]\nobjectives: [latency]\n",
+       "fixed.tech.vdd", 3, "expected a number or auto"},
+      {"fixed: a list",
+       "base: leopard-ae\nfixed:\n  tiles: [1, 2]\naxes:\n  qk.dpus: [1]\nobjectives: [latency]\n",
+       "fixed.tiles", 3, "one value"},
+      {"fixed: not a map",
+       "base: leopard-ae\nfixed: [tech.vdd]\naxes:\n  tiles: [1]\nobjectives: [latency]\n", "fixed",
+       2, "map"},
+      {"fixed and an axis",
+       "base: leopard-ae\nfixed: {tech.vdd: auto, tiles: 2}\naxes:\n  qk.dpus: [4]\n  tiles: [1, "
+       "2]\n"
+       "objectives: [latency]\n",
+       "axes.tiles", 5, "is also fixed"},
       {"axis field typo",
        "base: leopard-ae\naxes:\n  tiles: {from: 1, too: 4, step: 1}\nobjectives: [latency]\n",
        "axes.tiles.too", 3, "unknown field"},
@@ -224,6 +241,31 @@ TEST_CASE("Invalid YAML and oversized spaces are refused", "[dse][space][bad]") 
   REQUIRE_THAT(std::string(big.what()), Catch::Contains("designs") && Catch::Contains("2^53"));
 }
 
+TEST_CASE("fixed: keys are set on every design, are not axes, and change the space's hash",
+          "[dse][space]") {
+  const std::string axes = "axes:\n  clock_mhz: [600, 800]\nobjectives: [latency]\n";
+  const DesignSpace plain = parse("base: leopard-ae\n" + axes);
+  const DesignSpace fixed =
+      parse("base: leopard-ae\nfixed: {tech.vdd: auto, dram.type: hbm2}\n" + axes);
+  CHECK(plain.base().tech.vdd == 1.0);  // leopard-ae's supply
+  CHECK(fixed.base().tech.vdd == 0);    // 0 = auto (models/arch_spec.hpp)
+  CHECK(fixed.axes().size() == 1);
+  CHECK(fixed.size() == plain.size());
+  REQUIRE(fixed.fixed().size() == 2);
+  CHECK(fixed.fixed()[0] == std::pair<std::string, std::string>{"tech.vdd", "auto"});
+  leopard::models::ArchSpec design;
+  for (std::int64_t i = 0; i < fixed.size(); ++i) {
+    fixed.build(i, design);
+    CHECK(design.tech.vdd == 0);
+    CHECK(design.dram.type == "hbm2");
+  }
+  // Part of what identifies the run (resume hash) and each design.
+  CHECK(fixed.resolved_text() != plain.resolved_text());
+  CHECK_THAT(fixed.resolved_text(), Catch::Contains("tech.vdd: auto"));
+  CHECK(fixed.design_hash(0) != plain.design_hash(0));
+  CHECK(fixed.params_json(0) == plain.params_json(0));  // not an axis: not a parameter column
+}
+
 TEST_CASE("The shipped spaces parse and have the intended sizes", "[dse][space]") {
   const DesignSpace paper = DesignSpace::load(LEOPARD_SOURCE_DIR "/dse/spaces/paper.yaml");
   REQUIRE(paper.size() >= 1000);
@@ -231,4 +273,13 @@ TEST_CASE("The shipped spaces parse and have the intended sizes", "[dse][space]"
   const DesignSpace wide = DesignSpace::load(LEOPARD_SOURCE_DIR "/dse/spaces/wide.yaml");
   REQUIRE(wide.size() >= 500000);
   REQUIRE(wide.size() <= 2000000);
+  // Every shipped space lets the supply follow the clock, so that a faster clock costs energy.
+  for (const char* file :
+       {"/dse/spaces/paper.yaml", "/dse/spaces/wide.yaml", "/dse/spaces/llm-decode.yaml",
+        "/notebooks/spaces/fig11.yaml", "/notebooks/spaces/sensitivity.yaml",
+        "/notebooks/spaces/tail.yaml", "/notebooks/test_space.yaml"}) {
+    INFO(file);
+    const DesignSpace s = DesignSpace::load(std::string(LEOPARD_SOURCE_DIR) + file);
+    CHECK(s.base().tech.vdd == 0);
+  }
 }

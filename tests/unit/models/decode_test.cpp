@@ -190,3 +190,45 @@ TEST_CASE("decode: per-token percentiles over samples x steps equal the steps pr
   CHECK(tasks[0].ms_per_token_p50 < last);
   CHECK(tasks[0].ms_per_token_p99 == Approx(last).epsilon(1e-9));  // rank 40 of 40: the last step
 }
+
+TEST_CASE("decode: bit planes never cost more than rows over rates, B, GQA groups and bursts",
+          "[models][decode]") {
+  // Acceptance: bit-plane K never costs more DRAM bytes nor time than whole rows (within 2% at
+  // rate 0, where every plane of every block is fetched), and costs less at high pruning with
+  // early termination (rate 0.99, scores ending by bit 6 of 12, any B up to 4: planes past 8 are
+  // skipped by a block unless one of its G x keys-per-block scores survives): fewer K bytes, less
+  // DRAM energy, and less time when the DRAM binds.
+  const Calibration cal = fixtures::plain_calibration();
+  const int groups[][2] = {{8, 8}, {8, 2}, {8, 1}};
+  for (const int burst : {32, 64}) {
+    for (const int b : {1, 2, 3, 4}) {
+      for (const auto& g : groups) {
+        for (const double rate : {0.0, 0.3, 0.739, 0.9, 0.99}) {
+          for (const int bit : {2, 4, 6, 9}) {
+            ArchSpec row = dram_bound();
+            row.dram.burst_bytes = burst;
+            row.qk.bits_per_cycle = b;
+            ArchSpec plane = row;
+            plane.kv.layout = "bitplane";
+            const auto w = decode_task(g[0], g[1], 2048, rate, bit);
+            CAPTURE(burst, b, g[0], g[1], rate, bit);
+            const Cost r = fixtures::evaluate(row, cal, w, false);
+            const Cost p = fixtures::evaluate(plane, cal, w, false);
+            CHECK(p.actions.dram_bytes <= r.actions.dram_bytes * 1.02);
+            CHECK(p.latency_s <= r.latency_s * 1.02);
+            CHECK(p.actions.dram_v_bytes == Approx(r.actions.dram_v_bytes).epsilon(1e-12));
+            if (rate == 0.0) {
+              CHECK(p.actions.dram_bytes == Approx(r.actions.dram_bytes).epsilon(0.02));
+            }
+            if (rate == 0.99 && bit <= 6) {
+              CHECK(p.actions.dram_k_bytes < 0.95 * r.actions.dram_k_bytes);
+              CHECK(p.energy_dram_pj() < r.energy_dram_pj());
+              // Faster only where the DRAM binds (MQA at B = 1 is front-end bound here).
+              if (r.dram_cycles > r.compute_cycles) CHECK(p.latency_s < r.latency_s);
+            }
+          }
+        }
+      }
+    }
+  }
+}

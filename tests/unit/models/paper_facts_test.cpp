@@ -1,7 +1,7 @@
 // The shipped presets and calibration against the paper's published implementation facts
-// (leopard.md section 3 and 4): areas, the AE area split and the baseline energy split of Fig. 11.
-// Tolerances are stated per check; they cover the paper's rounding (integer percentages, two
-// decimals of mm2).
+// (docs/paper-facts.md §3.4 and §5.3): areas, the AE area split and the baseline energy split of
+// Fig. 11. Tolerances are stated per check; they cover the paper's rounding (integer percentages,
+// two decimals of mm2).
 #include <catch2/catch.hpp>
 #include <numeric>
 
@@ -82,7 +82,8 @@ TEST_CASE("paper: baseline energy split of Fig. 11 within 1 point on a BERT-Base
       CHECK(pct == Approx(paper[i]).margin(1.0));
     }
     // The paper's five components sum to 99.3% (no leakage in Fig. 11); the model adds leakage
-    // (about 10% with the shipped calibration), FIFO and fills. Catch a drift of those.
+    // (calibrated to 0 with the shipped constants: the paper's energies show none), FIFO and
+    // fills. Catch a drift of those.
     INFO("five Fig. 11 components: " << 100 * five / c.energy_onchip_pj() << "% of on-chip");
     CHECK(five / c.energy_onchip_pj() > 0.85);
   }

@@ -1,5 +1,5 @@
 // The model's reference data: Stillmaker-Baas technology scaling and the CACTI 7.0 SRAM table
-// (references.md), checked against the published numbers.
+// (docs/references.md §2 and §4), checked against the published numbers.
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -10,7 +10,7 @@
 using namespace leopard::models;
 
 TEST_CASE("tech: Stillmaker-Baas energy factors", "[models][tech]") {
-  // references.md: "Check: 65 nm at 1.3 V gives 2.604" (3.755 x 1.69 - 4.398 x 1.3 + 1.975).
+  // docs/references.md §4: "65 nm at 1.3 V gives 2.604" (3.755 x 1.69 - 4.398 x 1.3 + 1.975).
   CHECK(energy_factor(65, 1.3) == Approx(2.604).margin(5e-4));
   // Table points are the polynomials themselves: 45 nm at 0.9 V = 1.103 x 0.81 - 0.362 x 0.9 +
   // 0.2767 = 0.84433.
@@ -28,7 +28,7 @@ TEST_CASE("tech: Stillmaker-Baas energy factors", "[models][tech]") {
 }
 
 TEST_CASE("tech: area factors and range checks", "[models][tech]") {
-  // references.md: area factors from 65 nm: 45 nm x0.66, 32 x0.31, 7 x0.039.
+  // docs/references.md §4: area factors from 65 nm: 45 nm x0.66, 32 x0.31, 7 x0.039.
   CHECK(area_scale_from_65(65) == Approx(1.0));
   CHECK(area_scale_from_65(45) == Approx(0.66).epsilon(1e-9));
   CHECK(area_scale_from_65(32) == Approx(0.31).epsilon(1e-9));

@@ -73,6 +73,7 @@ inline RunInfo make_run_info(std::int64_t shard_index = 0, std::int64_t shard_co
   info.strategy = "grid";
   info.tool_version = "0.1.0";
   info.git_revision = "deadbeef";
+  info.model_fingerprint = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
   info.axes = {"tiles", "qk.dpus", "dram.type"};
   info.objectives = {"latency", "energy", "area"};
   info.shard_index = shard_index;
@@ -124,7 +125,21 @@ inline DesignRecord make_record(std::int64_t index) {
       {"gpt2-large", "wikitext", 2000.0 * tiles, s.latency_s / 2, s.energy_j / 2,
        s.energy_onchip_j / 2, s.energy_dram_j / 2, 3.0, 1.7, s.bottleneck, 0.6, 0.3, 0.2, 1,
        s.latency_s / 2, s.latency_s / 2, s.latency_s / 2, s.energy_j / 2, s.energy_j / 2}};
+  // The second task is a decode task (100 generated tokens); the first, prefill, has none.
+  TaskMetricsRecord& decode = r.tasks[1];
+  decode.s_per_token = decode.latency_s / 100;
+  decode.tokens_per_s = 100 / decode.latency_s;
+  decode.j_per_token = decode.energy_j / 100;
+  decode.dram_bytes_per_token = 4096.0 * tiles;
+  decode.dram_k_bytes_per_token = 1024.0 * tiles;
+  decode.dram_v_bytes_per_token = 2048.0 * tiles;
+  decode.s_per_token_p50 = 0.9 * decode.s_per_token;
+  decode.s_per_token_p99 = 1.4 * decode.s_per_token;
+  decode.j_per_token_p99 = 1.3 * decode.j_per_token;
   r.breakdown = {{"qk_compute", s.energy_onchip_j * 0.6}, {"key_buffer", s.energy_onchip_j * 0.4}};
+  // The supply and, for the designs that fail, a reason (the store keeps whatever it is told).
+  s.vdd = 0.8 + 0.1 * m;
+  if (!s.feasible) s.infeasible_reason = "synthetic: area above 40 mm2";
   return r;
 }
 

@@ -180,6 +180,40 @@ TEST_CASE("query top orders by a whitelisted metric with bound filters", "[resul
   CHECK(parse_filter("k=x<=y").value == "x<=y");
 }
 
+TEST_CASE("query top --task orders by one task's column, decode columns included",
+          "[results][query]") {
+  Fixture f;
+  Store store = Store::open(f.path, Store::Access::kRead);
+  TopOptions o;
+  o.task = "gpt2-large/wikitext";
+  o.by = "s_per_token_p99";
+  o.limit = 5;
+  const leopard::Table t = query_top(store, f.run, o);
+  REQUIRE(t.rows.size() == 5);
+  const auto c = column_of(t, "gpt2-large/wikitext s_per_token_p99");
+  REQUIRE(c >= 0);
+  // Against a brute-force sort of the records' task values (ties by design index).
+  std::vector<std::pair<double, std::int64_t>> all;
+  for (const auto& r : f.records) all.push_back({r.tasks[1].s_per_token_p99, r.design_index});
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i < 5; ++i) {
+    CHECK(std::get<double>(t.rows[i][static_cast<std::size_t>(c)]) == all[i].first);
+    CHECK(std::get<std::int64_t>(t.rows[i][1]) == all[i].second);
+  }
+  o.by = "tokens_per_s";  // larger is better: descending by default
+  const leopard::Table fastest = query_top(store, f.run, o);
+  const auto fc = column_of(fastest, "gpt2-large/wikitext tokens_per_s");
+  CHECK(std::get<double>(fastest.rows[0][static_cast<std::size_t>(fc)]) >=
+        std::get<double>(fastest.rows[1][static_cast<std::size_t>(fc)]));
+  o.by = "area_mm2";
+  CHECK_THROWS_WITH(query_top(store, f.run, o), Catch::Contains("unknown task metric"));
+  o.by = "latency_p99_s";
+  o.task = "gpt2-large";
+  CHECK_THROWS_WITH(query_top(store, f.run, o), Catch::Contains("MODEL/TASK"));
+  o.task = "gpt2-large/nope";
+  CHECK_THROWS_WITH(query_top(store, f.run, o), Catch::Contains("no per-task metrics"));
+}
+
 TEST_CASE("query design shows params, metrics, tasks and breakdown", "[results][query]") {
   Fixture f;
   Store store = Store::open(f.path, Store::Access::kRead);
@@ -199,6 +233,12 @@ TEST_CASE("query design shows params, metrics, tasks and breakdown", "[results][
   const auto json = nlohmann::json::parse(render_to_string(report.tasks, OutputFormat::kJson));
   CHECK(json[0]["model"] == "bert-base");
   CHECK(json[1]["cycles"].get<double>() == 2000.0 * 2);  // tiles = 2 at index 17
+  // The decode task's per-token columns (SI units), null for the prefill task.
+  CHECK(json[1]["s_per_token"].get<double>() == r.tasks[1].s_per_token);
+  CHECK(json[1]["dram_k_bytes_per_token"].get<double>() == r.tasks[1].dram_k_bytes_per_token);
+  CHECK(json[1]["j_per_token_p99"].get<double>() == r.tasks[1].j_per_token_p99);
+  CHECK(json[0]["s_per_token"].is_null());
+  CHECK(std::get<double>(kv.at("vdd")) == r.metrics.vdd);
   CHECK_THROWS_WITH(query_design(store, 100000), Catch::Contains("no design with id 100000"));
 }
 
@@ -261,6 +301,42 @@ TEST_CASE("export writes every design in CSV and JSON at full precision", "[resu
   for (const auto& entry : std::filesystem::directory_iterator(f.dir.path())) {
     CHECK(entry.path().string().find(".tmp-") == std::string::npos);  // no leftovers
   }
+}
+
+TEST_CASE("export --tasks writes one row per design and task with the decode columns",
+          "[results][export]") {
+  Fixture f;
+  Store store = Store::open(f.path, Store::Access::kRead);
+  const auto csv_path = f.dir / "tasks.csv";
+  CHECK(export_run(store, f.run, ExportFormat::kCsv, csv_path, true) == 120);
+  const auto lines = csv_lines(read_bytes(csv_path));
+  REQUIRE(lines.size() == 121);
+  const auto header = leopard::split_csv_line(lines[0], "csv", 1);
+  const auto col = [&](const char* name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    REQUIRE(it != header.end());
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  for (const std::string& c : task_decode_columns()) CHECK(col(c.c_str()) < header.size());
+  // Rows in (design_index, model, task) order: design 5's prefill then decode task.
+  const DesignRecord r = make_record(5);
+  const auto prefill = leopard::split_csv_line(lines[11], "csv", 0);
+  const auto decode = leopard::split_csv_line(lines[12], "csv", 0);
+  CHECK(prefill[col("design_index")] == "5");
+  CHECK(prefill[col("task")] == "squad");
+  CHECK(prefill[col("s_per_token")].empty());
+  CHECK(decode[col("task")] == "wikitext");
+  CHECK(decode[col("qk.dpus")] == r.params[1].second);
+  CHECK(*leopard::parse_double(decode[col("s_per_token")]) == r.tasks[1].s_per_token);
+  CHECK(*leopard::parse_double(decode[col("tokens_per_s")]) == r.tasks[1].tokens_per_s);
+  CHECK(*leopard::parse_double(decode[col("latency_p99_s")]) == r.tasks[1].latency_p99_s);
+  const auto json_path = f.dir / "tasks.json";
+  CHECK(export_run(store, f.run, ExportFormat::kJson, json_path, true) == 120);
+  const auto doc = nlohmann::json::parse(read_bytes(json_path));
+  CHECK(doc["run"]["model_fingerprint"] == make_run_info().model_fingerprint);
+  REQUIRE(doc["tasks"].size() == 120);
+  CHECK(doc["tasks"][11]["s_per_token_p99"].get<double>() == r.tasks[1].s_per_token_p99);
+  CHECK(doc["tasks"][10]["s_per_token_p99"].is_null());
 }
 
 TEST_CASE("export of a run without designs is valid CSV and JSON", "[results][export]") {

@@ -186,6 +186,21 @@ TEST_CASE("resume finds the run and refuses a different space, suite, strategy, 
   other = info;
   other.shard_count = 2;
   refused(other, "shard differs");
+  // Another cost model: refused, naming both fingerprints, even when everything else agrees.
+  other = info;
+  other.model_fingerprint = std::string(64, 'b');
+  refused(other, "the cost model changed");
+  refused(other, std::string(64, 'b').c_str());
+  refused(other, info.model_fingerprint.c_str());
+  // A run stored before fingerprints existed (schema 4) is not resumed by a fingerprinted build.
+  store.db().exec("UPDATE runs SET model_fingerprint = ''");
+  refused(info, "stored (none)");
+  store.db().exec("UPDATE runs SET model_fingerprint = '" + info.model_fingerprint + "'");
+  // Provenance that does not price designs (a git revision: a README commit) does not block.
+  other = info;
+  other.git_revision = "cafef00d";
+  CHECK(store.begin_or_resume(other, true).resumed);
+  store.finish_run(id, RunStatus::kInterrupted);
   CHECK(store.run(id).status == RunStatus::kInterrupted);  // untouched by the refusals
 
   const ResumeState state = store.begin_or_resume(info, true);

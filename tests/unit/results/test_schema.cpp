@@ -1,5 +1,6 @@
 // Schema creation, migration from version 1, and refusal of files that are not ours.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "results/schema.hpp"
 #include "results/store.hpp"
@@ -16,7 +17,7 @@ TEST_CASE("a new database gets the current schema, the marker and WAL", "[result
   Store store = Store::open(path, Store::Access::kWrite);
   CHECK(std::filesystem::exists(path));
   CHECK(store.schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 4);
+  CHECK(current_schema_version() == 5);
   CHECK(store.db().scalar_int("PRAGMA application_id") == kApplicationId);
   CHECK(store.db().scalar_int("PRAGMA foreign_keys") == 1);
   Statement mode(store.db(), "PRAGMA journal_mode");
@@ -98,7 +99,7 @@ TEST_CASE("version 4 adds the per-sample tail to an old database, keeping its ro
   }
   {
     Store store = Store::open(path, Store::Access::kWrite);
-    CHECK(store.schema_version() == 4);
+    CHECK(store.schema_version() == current_schema_version());
     Db& db = store.db();
     // The old rows are kept; their tail columns are NULL (never computed), not a made-up value.
     CHECK(db.scalar_int("SELECT count(*) FROM metrics WHERE latency_s = 0.5 AND "
@@ -144,6 +145,79 @@ TEST_CASE("version 4 adds the per-sample tail to an old database, keeping its ro
     REQUIRE(stored.count("h1") == 1);
     CHECK(stored.at("h1").metrics.latency_p99_s == 1.5);
     CHECK(stored.at("h1").metrics.energy_p50_j == 2.0);
+  }
+}
+
+TEST_CASE("version 5 adds feasibility, the model fingerprint and decode columns, keeping old rows",
+          "[results][schema]") {
+  TempDir dir;
+  const auto path = dir / "v4.db";
+  {
+    Db db(path, Db::Mode::kReadWriteCreate);
+    migrate(db, 4);
+    REQUIRE(db.scalar_int("PRAGMA user_version") == 4);
+    CHECK_THROWS(db.exec("SELECT vdd FROM metrics"));
+    CHECK_THROWS(db.exec("SELECT model_fingerprint FROM runs"));
+    CHECK_THROWS(db.exec("SELECT s_per_token FROM task_metrics"));
+    db.exec(
+        "INSERT INTO runs (uuid, name, git_revision, started_at, status) VALUES ('u1', 'old', "
+        "'abc', '2024', 'complete');"
+        "INSERT INTO designs (run_id, design_index, design_hash, params) VALUES "
+        "(1, 0, 'h0', '{\"tiles\":4}');"
+        "INSERT INTO metrics (design_id, latency_s, energy_j, area_mm2, feasible, objectives, "
+        "latency_p99_s) VALUES (1, 0.5, 2.0, 3.0, 1, '[0.5]', 0.7);"
+        "INSERT INTO task_metrics (design_id, model, task, latency_s, samples) VALUES "
+        "(1, 'llama3-8b', 'decode', 0.25, 1);");
+  }
+  Store store = Store::open(path, Store::Access::kWrite);
+  CHECK(store.schema_version() == 5);
+  Db& db = store.db();
+  // Old rows kept; what they never computed is NULL (or '' for the run's fingerprint).
+  CHECK(store.run(1).info.model_fingerprint.empty());
+  CHECK(store.run(1).info.git_revision == "abc");
+  CHECK(db.scalar_int("SELECT count(*) FROM metrics WHERE latency_p99_s = 0.7 AND vdd IS NULL "
+                      "AND infeasible_reason IS NULL") == 1);
+  CHECK(db.scalar_int("SELECT count(*) FROM task_metrics WHERE latency_s = 0.25 AND "
+                      "s_per_token IS NULL AND j_per_token_p99 IS NULL") == 1);
+  CHECK(db.scalar_int("SELECT count(*) FROM design_metrics WHERE vdd IS NULL") == 1);
+  // Written now: the run's fingerprint, the design's supply and reason, the decode task's
+  // columns; the prefill task's decode columns are NULL (not 0).
+  RunInfo info = testing::make_run_info();
+  const std::int64_t run = store.begin_run(info);
+  CHECK(store.run(run).info.model_fingerprint == info.model_fingerprint);
+  DesignRecord r = testing::make_record(7);
+  r.metrics.feasible = false;
+  r.metrics.infeasible_reason = "clock 1000 MHz > f_max 945 MHz at 1.20 V, 65 nm";
+  r.metrics.vdd = 1.2;
+  store.insert_designs(run, {r});
+  Statement s(db,
+              "SELECT m.feasible, m.infeasible_reason, m.vdd FROM metrics m JOIN designs d ON "
+              "d.design_id = m.design_id WHERE d.run_id = ?1");
+  s.bind(1, run);
+  REQUIRE(s.step());
+  CHECK(s.column_int(0) == 0);
+  CHECK(s.column_text(1) == r.metrics.infeasible_reason);
+  CHECK(s.column_double(2) == 1.2);
+  const TaskMetricsRecord& decode = r.tasks[1];
+  REQUIRE(std::isfinite(decode.s_per_token));
+  Statement t(db,
+              "SELECT t.task, t.s_per_token, t.tokens_per_s, t.j_per_token, "
+              "t.dram_bytes_per_token, t.dram_k_bytes_per_token, t.dram_v_bytes_per_token, "
+              "t.s_per_token_p50, t.s_per_token_p99, t.j_per_token_p99 FROM task_metrics t "
+              "JOIN designs d ON d.design_id = t.design_id WHERE d.run_id = ?1 ORDER BY t.task");
+  t.bind(1, run);
+  REQUIRE(t.step());
+  CHECK(t.column_text(0) == "squad");  // prefill
+  for (int c = 1; c <= 9; ++c) CHECK(t.is_null(c));
+  REQUIRE(t.step());
+  CHECK(t.column_text(0) == "wikitext");  // decode
+  const double expected[] = {
+      decode.s_per_token,          decode.tokens_per_s,           decode.j_per_token,
+      decode.dram_bytes_per_token, decode.dram_k_bytes_per_token, decode.dram_v_bytes_per_token,
+      decode.s_per_token_p50,      decode.s_per_token_p99,        decode.j_per_token_p99};
+  for (int c = 1; c <= 9; ++c) {
+    INFO(c);
+    CHECK(t.column_double(c) == expected[c - 1]);
   }
 }
 

@@ -142,16 +142,24 @@ TEST_CASE("merging 3 shards equals the unsharded run", "[results][merge]") {
   CHECK(m.info.shard_count == 1);
   CHECK(m.info.space_hash == make_run_info().space_hash);
   CHECK(m.info.command_line == "leopard-dse merge");
+  CHECK(m.info.model_fingerprint == make_run_info().model_fingerprint);  // carried over
+  // The decode and feasibility columns were copied, not left NULL.
+  CHECK(merged.db().scalar_int("SELECT count(*) FROM task_metrics WHERE s_per_token > 0") == 60);
+  CHECK(merged.db().scalar_int("SELECT count(*) FROM metrics WHERE vdd > 0") == 60);
   for (const char* sql :
        {"SELECT d.design_id, d.design_index, d.design_hash, d.params, m.latency_s, m.energy_j, "
         "m.energy_onchip_j, m.energy_dram_j, m.area_mm2, m.power_w, m.edp_js, "
         "m.speedup_geomean, m.energy_reduction_geomean, m.feasible, m.bottleneck, m.objectives, "
-        "m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j, m.energy_p99_j "
-        "FROM designs d JOIN metrics m ON m.design_id = d.design_id ORDER BY d.design_index",
+        "m.latency_p50_s, m.latency_p95_s, m.latency_p99_s, m.energy_p50_j, m.energy_p99_j, "
+        "m.infeasible_reason, m.vdd FROM designs d JOIN metrics m ON m.design_id = d.design_id "
+        "ORDER BY d.design_index",
         "SELECT d.design_index, t.model, t.task, t.cycles, t.latency_s, t.energy_j, "
         "t.energy_onchip_j, t.energy_dram_j, t.speedup, t.energy_reduction, t.bottleneck, "
         "t.qk_utilization, t.vpu_utilization, t.dram_utilization, t.samples, t.latency_p50_s, "
-        "t.latency_p95_s, t.latency_p99_s, t.energy_p50_j, t.energy_p99_j FROM task_metrics t JOIN "
+        "t.latency_p95_s, t.latency_p99_s, t.energy_p50_j, t.energy_p99_j, t.s_per_token, "
+        "t.tokens_per_s, t.j_per_token, t.dram_bytes_per_token, t.dram_k_bytes_per_token, "
+        "t.dram_v_bytes_per_token, t.s_per_token_p50, t.s_per_token_p99, t.j_per_token_p99 "
+        "FROM task_metrics t JOIN "
         "designs d ON d.design_id = t.design_id ORDER BY 1, 2, 3",
         "SELECT d.design_index, b.component, b.energy_j FROM breakdown b JOIN designs d ON "
         "d.design_id = b.design_id ORDER BY 1, 2",
@@ -207,6 +215,17 @@ TEST_CASE("merge refuses shards that do not belong together, writing nothing", "
     info.space_hash = "another-space";
     store.finish_run(store.begin_run(info), RunStatus::kComplete);
     refused({shards[0], shards[1], odd}, "space_hash differs");
+  }
+  {
+    // Same space, suite, strategy and seed, but priced by another cost model: never merged.
+    const auto other_model = dir / "other-model.db";
+    Store store = Store::open(other_model, Store::Access::kWrite);
+    RunInfo info = make_run_info(2, 3);
+    info.model_fingerprint = std::string(64, 'a');
+    store.finish_run(store.begin_run(info), RunStatus::kComplete);
+    refused({shards[0], shards[1], other_model}, "priced by a different cost model");
+    refused({shards[0], shards[1], other_model}, std::string(64, 'a').c_str());
+    refused({shards[0], shards[1], other_model}, make_run_info().model_fingerprint.c_str());
   }
   {
     const auto four = dir / "four.db";

@@ -19,12 +19,12 @@ TEST_CASE("the zoo lists the required models", "[zoo]") {
   CHECK(std::is_sorted(names.begin(), names.end()));
 }
 
-TEST_CASE("zoo sizes follow references.md", "[zoo]") {
+TEST_CASE("zoo sizes follow docs/references.md section 7", "[zoo]") {
   struct Expect {
     const char* name;
     int hidden, layers, heads, ffn;
   };
-  // references.md "Standard sizes (hidden / layers / heads / FFN)".
+  // docs/references.md §7, standard sizes (hidden / layers / heads / FFN).
   const Expect expect[] = {{"bert-base", 768, 12, 12, 3072},
                            {"bert-large", 1024, 24, 16, 4096},
                            {"albert-xxlarge", 4096, 12, 64, 16384},
