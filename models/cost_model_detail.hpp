@@ -123,9 +123,9 @@ struct LayerTerms {
   // --- not key (layer-level quantities applied after the per-head sums) ---
   double d = 0, k_len = 0, q_len = 0, chunks = 0, v_width = 0;
   double rows_seen = 0;  // rows that see a key (causal: fewer than q_len); `rows` counts passes
-  // The re-address gap's terms (from stream and readdress): weight j = min(stream, readdress -
-  // j stream) while j stream < readdress, 0 after; gap_terms of them (more than kMaxGapTerms:
-  // head_row loops instead).
+  // The re-address gap's terms (from stream and readdress; set_gap_weights, which the head kernel
+  // calls): weight j = min(stream, readdress - j stream) while j stream < readdress, 0 after;
+  // gap_terms of them (more than kMaxGapTerms: head_row loops instead).
   static constexpr int kMaxGapTerms = 8;
   std::array<double, kMaxGapTerms> gap_weight{};
   double gap_terms = 0;

@@ -68,7 +68,9 @@ template <MomentsCase kCase>
 }
 
 __attribute__((target_clones("arch=x86-64-v3", "default"))) LayerHeadSums evaluate_head_block(
-    const detail::LayerTerms& t, const LayerProfile& layer) {
+    const detail::LayerTerms& terms, const LayerProfile& layer) {
+  detail::LayerTerms t = terms;
+  detail::set_gap_weights(t);  // here, not in layer_terms: only the kernel reads them
   const HeadBlock& blk = layer.block;
   const std::size_t n = blk.rate.size();
   thread_local std::vector<detail::HeadTimes> times;

@@ -620,7 +620,6 @@ detail::LayerTerms layer_terms(const ArchSpec& spec, const DesignConstants& k,
   t.q_len = q_len;
   t.chunks = chunks;
   t.rows_seen = rc.rows;
-  detail::set_gap_weights(t);
   return t;
 }
 
