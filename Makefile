@@ -9,7 +9,7 @@ BIN        := $(BUILD)/leopard-dse
 DB         ?= results/db/leopard.db
 BENCH      ?= OFF
 
-.PHONY: all deps build run test test-asan bench figures fuzz format clean
+.PHONY: all deps build run test test-asan bench bench-perhead figures fuzz format clean
 
 all: build
 
@@ -47,6 +47,11 @@ test-asan: deps
 bench:
 	@$(MAKE) --no-print-directory build BENCH=ON
 	@if [ -x scripts/bench.sh ]; then ./scripts/bench.sh $(BUILD); else echo "no benchmarks yet"; fi
+
+# Issue 16: per-head statistics (scripts/bench-perhead.sh; bench/RESULTS.md, "Per-head statistics").
+bench-perhead:
+	@$(MAKE) --no-print-directory build BENCH=ON
+	@./scripts/bench-perhead.sh $(BUILD)
 
 figures: build
 	@if [ -x scripts/figures.sh ]; then ./scripts/figures.sh $(BUILD); else echo "no notebooks yet"; fi

@@ -29,10 +29,23 @@ struct HeadProfile {
   std::vector<double> plane_alive;  // measured share of K plane blocks alive per bit (optional)
 };
 
+// The heads of a layer with their own statistics, as struct-of-arrays for the head kernel
+// (models/head_kernel.hpp): the same numbers as the layer's HeadProfiles.
+struct HeadBlock {
+  std::vector<double> rate;    // per head: prune_rate
+  std::vector<int> hist_bits;  // per head: hist_bits
+  std::vector<double> mean;    // [B x heads + h]: pruned_steps_mean[B] of head h, B = 0..32
+  std::vector<double> var;     // the same for pruned_steps_var
+  int max_hist_bits = 0;
+  int min_hist_bits = 0;
+};
+
 struct LayerProfile {
   workloads::AttentionLayer shape;
   double scores_per_head = 0;
   std::vector<HeadProfile> heads;  // one per head, or a single entry shared by all heads
+  HeadBlock block;                 // heads.size() > 1: the same statistics, struct-of-arrays
+  int memo_slot = -1;              // this layer's entry in a HeadMemo (-1: not memoised)
   int repeat = 1;                  // identical consecutive layers merged into one profile
   // Decode (docs/cost-model.md, "Decode"): one step of one layer for `batch` sequences, each with
   // its own KV cache of shape.k_len keys (after any sliding window): shape.q_len = batch rows per
@@ -84,6 +97,8 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal);
 
 std::string area_component_name(int i);
 
+class HeadMemo;  // models/head_kernel.hpp
+
 class CostModel {
  public:
   virtual ~CostModel() = default;
@@ -101,8 +116,18 @@ class LeopardCostModel : public CostModel {
   // The same cost with the action counts left zero (every other field has the same bits): for
   // sums over a suite, which read only time, energy and the bottleneck. It skips the counts'
   // bookkeeping per head, layer and task (13% of a suite evaluation's instructions).
+  // The fast path: heads with their own statistics go through the head kernel, and with a
+  // `memo` (per thread, models/head_kernel.hpp) a layer's per-head sums are reused when a design
+  // repeats everything they depend on. Equal to evaluate_reference within 1e-9 (tested).
   Cost evaluate_without_actions(const ArchSpec& spec, const DesignConstants& constants,
-                                const TaskProfile& task, bool onchip_only) const;
+                                const TaskProfile& task, bool onchip_only,
+                                HeadMemo* memo = nullptr) const;
+  Cost evaluate(const ArchSpec& spec, const DesignConstants& constants, const TaskProfile& task,
+                bool onchip_only, HeadMemo* memo) const;
+  // The readable reference: every head priced on its own (models/cost_model_detail.hpp holds the
+  // formulas both paths share).
+  Cost evaluate_reference(const ArchSpec& spec, const DesignConstants& constants,
+                          const TaskProfile& task, bool onchip_only) const;
   // Decode: each generated step priced on its own. Writes the latency (s) and energy (pJ, on-chip
   // plus DRAM, on-chip only with onchip_only) of step t of `task` into latency_s[t], energy_pj[t]
   // (both task.steps long); their sums are evaluate()'s latency and energy.

@@ -11,6 +11,8 @@
 #include <stdexcept>
 
 #include "models/cost_model.hpp"
+#include "models/cost_model_detail.hpp"
+#include "models/head_kernel.hpp"
 #include "models/sram.hpp"
 #include "models/tech.hpp"
 
@@ -185,6 +187,30 @@ void append_layer(TaskProfile& out, LayerProfile lp) {
   }
 }
 
+// The struct-of-arrays copy of the statistics of every layer whose heads differ.
+void add_head_blocks(TaskProfile& task) {
+  for (LayerProfile& lp : task.layers) {
+    const std::size_t n = lp.heads.size();
+    if (n <= 1) continue;
+    HeadBlock& b = lp.block;
+    b.rate.resize(n);
+    b.hist_bits.resize(n);
+    b.mean.assign((kMaxBitsPerCycle + 1) * n, 0.0);
+    b.var.assign((kMaxBitsPerCycle + 1) * n, 0.0);
+    for (std::size_t h = 0; h < n; ++h) {
+      const HeadProfile& hp = lp.heads[h];
+      b.rate[h] = hp.prune_rate;
+      b.hist_bits[h] = hp.hist_bits;
+      b.max_hist_bits = std::max(b.max_hist_bits, hp.hist_bits);
+      b.min_hist_bits = h == 0 ? hp.hist_bits : std::min(b.min_hist_bits, hp.hist_bits);
+      for (std::size_t bb = 0; bb <= kMaxBitsPerCycle; ++bb) {
+        b.mean[bb * n + h] = hp.pruned_steps_mean[bb];
+        b.var[bb * n + h] = hp.pruned_steps_var[bb];
+      }
+    }
+  }
+}
+
 }  // namespace
 
 TaskProfile precompute_task(const workloads::TaskWorkload& task) {
@@ -218,6 +244,7 @@ TaskProfile precompute_task(const workloads::TaskWorkload& task) {
         append_layer(out, std::move(lp));
       }
     }
+    add_head_blocks(out);
     return out;
   }
   for (const auto& layer : task.layers) {
@@ -227,6 +254,7 @@ TaskProfile precompute_task(const workloads::TaskWorkload& task) {
     lp.heads = head_profiles(layer);
     append_layer(out, std::move(lp));
   }
+  add_head_blocks(out);
   return out;
 }
 
@@ -370,9 +398,9 @@ double expected_max_std_normal(int n) { return blom_lookup(n); }
 
 namespace {
 
-// expected_max_normals, inlined into the hot path for the same reason as blom_lookup: on its two
-// shortcuts (no spread, means far apart) the head's values then stay in registers.
-[[gnu::always_inline]] inline double clark_max(double mx, double sx, double my, double sy) {
+// expected_max_normals, exact (erfc and exp). The model prices a row with the tabulated
+// detail::max_with_normal (one operand constant), whose error against this is bounded by a test.
+inline double clark_max(double mx, double sx, double my, double sy) {
   const double theta = std::sqrt(sx * sx + sy * sy);
   if (theta < 1e-12) return std::max(mx, my);
   const double a = (mx - my) / theta;
@@ -395,26 +423,31 @@ double expected_max_normals(double mx, double sx, double my, double sy) {
   return clark_max(mx, sx, my, sy);
 }
 
+const detail::ExcessTable& detail::excess_table() {
+  static const ExcessTable table = [] {
+    ExcessTable t;
+    for (int i = 0; i <= kExcessTableIntervals; ++i) {
+      const double a = kExcessTableLo + static_cast<double>(i) / kExcessTablePerUnit;
+      t.value[static_cast<std::size_t>(i)] = normal_excess_exact(a);
+      // h'(a) = Phi(a), times the step (the Hermite basis is on the unit interval).
+      t.slope[static_cast<std::size_t>(i)] =
+          0.5 * std::erfc(-a / std::sqrt(2.0)) / kExcessTablePerUnit;
+    }
+    return t;
+  }();
+  return table;
+}
+
+// Initialised with the library (before any model call can use it).
+const detail::ExcessTable* const detail::kExcessTable = &detail::excess_table();
+
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
 namespace {
 
-// std::floor and std::ceil, exact for the non-negative values the hot path rounds (counts of
-// passes, steps, tokens, chunks, heads per tile). The portable x86-64 target has no SSE4.1
-// `roundsd`, so GCC expands std::ceil into about 20 instructions. Here: below 2^52 a non-negative
-// double converts to an integer and back exactly (truncation is then the floor), and from 2^52 on
-// every double is an integer already (+inf and NaN pass through, as with std::ceil). Not for x < 0.
-inline double floor_nonneg(double x) {
-  if (!(x < 0x1p52)) return x;
-  return static_cast<double>(static_cast<std::int64_t>(x));
-}
-
-inline double ceil_nonneg(double x) {
-  if (!(x < 0x1p52)) return x;
-  const double t = static_cast<double>(static_cast<std::int64_t>(x));
-  return t < x ? t + 1 : t;
-}
+using detail::ceil_nonneg;
+using detail::floor_nonneg;
 
 // acc += x, n times: the same additions in the same order as n successive `acc += x` (so the
 // same bits), with the running sums (twelve for Actions, one for a double) kept in registers (a
@@ -491,14 +524,12 @@ struct HeadResult {
   std::array<double, kNumComponents> energy{};
 };
 
-// Inlined into evaluate_task (GCC does not by itself): without the action counts, the counts that
-// no energy needs are then never computed nor stored, and the result stays in registers.
-[[gnu::always_inline]] inline HeadResult evaluate_head(const ArchSpec& spec,
-                                                       const DesignConstants& k,
-                                                       const Calibration& cal,
-                                                       const LayerProfile& layer,
-                                                       const HeadProfile& head, bool onchip_only) {
-  HeadResult r;
+// What a head's cost depends on besides its statistics (detail::LayerTerms): the design and the
+// layer's shape.
+detail::LayerTerms layer_terms(const ArchSpec& spec, const DesignConstants& k,
+                               const Calibration& cal, const LayerProfile& layer,
+                               bool onchip_only) {
+  detail::LayerTerms t;
   const auto& shape = layer.shape;
   const double d = shape.head_dim;
   const double n_units = spec.qk.dpus;
@@ -506,28 +537,6 @@ struct HeadResult {
   const int b = std::clamp(spec.qk.bits_per_cycle, 1, kMaxBitsPerCycle);
   const double passes = ceil_nonneg(d / spec.qk.lanes);
   const double full_steps = ceil_nonneg(static_cast<double>(bits) / b);
-
-  // Pruning statistics as the design sees them.
-  const double p = spec.qk.pruning ? head.prune_rate : 0.0;
-  const bool early = spec.qk.pruning && spec.qk.early_termination && head.hist_bits > 0;
-  double mu_pruned = early ? head.pruned_steps_mean[b] : full_steps;
-  double var_pruned = early ? head.pruned_steps_var[b] : 0.0;
-  if (early && head.hist_bits > bits) {
-    // Statistics measured with more bits than this design has: a score never takes more steps
-    // than a full one, min(ceil(b1 / B), ceil(bits / B)). Slow path, not taken by matching widths.
-    double mean = 0, sq = 0;
-    for (int bit = 1; bit <= head.hist_bits; ++bit) {
-      const double steps = std::min(std::ceil(static_cast<double>(bit) / b), full_steps);
-      mean += head.hist[bit - 1] * steps;
-      sq += head.hist[bit - 1] * steps * steps;
-    }
-    mu_pruned = mean;
-    var_pruned = std::max(0.0, sq - mean * mean);
-  }
-  const double mu_step = p * mu_pruned + (1 - p) * full_steps;
-  const double sq_step =
-      p * (var_pruned + mu_pruned * mu_pruned) + (1 - p) * full_steps * full_steps;
-  const double var_step = std::max(0.0, sq_step - mu_step * mu_step);
 
   // Buffers: tokens of this head dim per chunk (design.md section 4). Double buffering keeps the
   // next chunk's K/V loading into one half while the other half computes, so a chunk may use half
@@ -560,13 +569,9 @@ struct HeadResult {
   // units' imbalance is absorbed by the shared bandwidth.)
   const double busy_units = std::max(1.0, std::min(n_units, keys_per_row));
   const double keys_per_unit = keys_per_row / busy_units;
-  const double front_mean = keys_per_unit * mu_step * passes + cal.frontend_row_cycles;
-  const double front_sd = std::sqrt(keys_per_unit * var_step) * passes;
-  const double front_units =
-      front_mean + cal.frontend_sync_factor * front_sd * blom_lookup(static_cast<int>(busy_units));
-  const double front_port =
-      keys_per_row * mu_step * d * b / k.key_bits_per_cycle + cal.frontend_row_cycles;
-  const double front_row = std::max(front_units, front_port);
+  t.sync_blom = cal.frontend_sync_factor * blom_lookup(static_cast<int>(busy_units));
+  t.port_per_step = d * b / k.key_bits_per_cycle;
+  t.frontend_row_cycles = cal.frontend_row_cycles;
 
   // Back end, one row: surviving scores x cycles per surviving score, plus the row's
   // normalisation. A V row (d x v.bits) streams from the value banks in `stream` cycles (at least
@@ -583,27 +588,78 @@ struct HeadResult {
   // A re-address restarts the V-row fetch: it costs backend_readdress_cycles V-row read times,
   // so it scales with the row's width (MemN2N's 20-wide rows vs BERT's 64-wide ones).
   const double readdress = cal.backend_readdress_cycles * v_row_read;
-  double gap = 0;
-  if (p > 0) {
-    double p_g = p;
-    for (double done = 0; done < readdress && p_g > 1e-17; done += stream) {
-      gap += p_g * std::min(stream, readdress - done);
-      p_g *= p;
-    }
-  }
-  const double per_survivor = stream + gap;
-  const double survivors_row = keys_per_row * (1 - p);
-  const double back_mean = survivors_row * per_survivor + row_pass;
-  const double back_sd = std::sqrt(keys_per_row * p * (1 - p)) * per_survivor;
 
   // One row ahead: each row costs the larger of the two (expected max of normals), plus the
   // pipeline fill; partial results of extra chunks are merged on the back end.
-  const double row_time = clark_max(front_row, 0.0, back_mean, back_sd);
   const double merge = (rc.pairs - rc.rows) * row_pass;
-  r.compute_cycles = rows * row_time + front_row + back_mean + merge;
-  r.front = rows * front_row;
-  r.back = rows * back_mean + merge;
-  r.stall = rows * std::max(0.0, row_time - front_row);
+
+  t.full_steps = full_steps;
+  t.passes = passes;
+  t.keys_per_unit = keys_per_unit;
+  t.keys_per_row = keys_per_row;
+  t.stream = stream;
+  t.readdress = readdress;
+  t.row_pass = row_pass;
+  t.rows = rows;
+  t.merge = merge;
+  t.scores = scores;
+  t.n_units = n_units;
+  // The datapaths are fixed-width and not gated per lane: a step drives all lanes and reads a
+  // B-bit slice of a whole lane-width K row; a surviving score reads whole V rows of the MAC
+  // array's width. This is why the paper's baseline energy split is "the same for every
+  // workload" (Fig. 11) whatever the head dim.
+  t.lanes_used = passes * spec.qk.lanes;
+  t.v_width = row_pass * spec.v.macs;
+  t.tiles = spec.tiles;
+  t.b = b;
+  t.bits = bits;
+  t.pruning = spec.qk.pruning ? 1 : 0;
+  t.early = spec.qk.pruning && spec.qk.early_termination ? 1 : 0;
+  t.d = d;
+  t.k_len = k_len;
+  t.q_len = q_len;
+  t.chunks = chunks;
+  t.rows_seen = rc.rows;
+  return t;
+}
+
+// DRAM bytes of one head: K and V once, a Q row per (row, chunk) pass, outputs once, 32-bit
+// partials written and read for each pass beyond a row's first.
+inline double head_dram_bytes(const ArchSpec& spec, const detail::LayerTerms& t) {
+  const double d = t.d, k_len = t.k_len, q_len = t.q_len;
+  const double pairs = t.rows, rows_seen = t.rows_seen;  // (row, chunk) passes; rows seeing a key
+  const int bits = spec.qk.bits;
+  return k_len * d * (bits + spec.v.bits) / 8.0 + pairs * d * bits / 8.0 +
+         q_len * d * spec.v.bits / 8.0 + (pairs - rows_seen) * d * 4.0 * 2;
+}
+
+// The statistics of one head as the design sees them (detail::head_moments).
+[[gnu::always_inline]] inline detail::HeadMoments moments_of(const detail::LayerTerms& t,
+                                                             const HeadProfile& head) {
+  const auto b = static_cast<std::size_t>(t.b);
+  return detail::head_moments(t, head.prune_rate, head.hist_bits, head.pruned_steps_mean[b],
+                              head.pruned_steps_var[b], head.hist.data());
+}
+
+// Inlined into evaluate_task (GCC does not by itself): without the action counts, the counts that
+// no energy needs are then never computed nor stored, and the result stays in registers.
+[[gnu::always_inline]] inline HeadResult evaluate_head(const ArchSpec& spec,
+                                                       const DesignConstants& k,
+                                                       const detail::LayerTerms& t,
+                                                       const HeadProfile& head) {
+  HeadResult r;
+  const detail::HeadMoments m = moments_of(t, head);
+  const detail::HeadTimes h = detail::head_times(t, m);
+  const double p = m.p;
+  const double mu_step = h.mu_step;
+  r.compute_cycles = h.compute_cycles;
+  r.front = h.front;
+  r.back = h.back;
+  r.stall = h.stall;
+
+  const double d = t.d, k_len = t.k_len, scores = t.scores;
+  const double n_units = t.n_units, passes = t.passes, b = t.b;
+  const int bits = spec.qk.bits;
 
   // Actions.
   Actions& a = r.actions;
@@ -611,12 +667,8 @@ struct HeadResult {
   a.survivors = scores * (1 - p);
   a.qk_unit_steps = scores * mu_step * passes;
   a.qk_idle_steps = std::max(0.0, n_units * r.compute_cycles - a.qk_unit_steps);
-  // The datapaths are fixed-width and not gated per lane: a step drives all lanes and reads a
-  // B-bit slice of a whole lane-width K row; a surviving score reads whole V rows of the MAC
-  // array's width. This is why the paper's baseline energy split is "the same for every
-  // workload" (Fig. 11) whatever the head dim.
-  const double lanes_used = passes * spec.qk.lanes;
-  const double v_width = row_pass * spec.v.macs;
+  const double lanes_used = t.lanes_used;
+  const double v_width = t.v_width;
   a.k_bits_read = scores * mu_step * b * lanes_used;
   a.v_bits_read = a.survivors * v_width * spec.v.bits;
   a.macs = a.survivors * v_width;
@@ -624,10 +676,7 @@ struct HeadResult {
   a.fifo_ops = 4 * a.survivors;  // score and index FIFOs, write + read
   a.sram_bits_written = k_len * d * (bits + spec.v.bits);
   a.dense_macs = 2 * scores * d;
-  // DRAM: K and V once, a Q row per (row, chunk) pass, outputs once, 32-bit partials written and
-  // read for each pass beyond a row's first.
-  a.dram_bytes = k_len * d * (bits + spec.v.bits) / 8.0 + rc.pairs * d * bits / 8.0 +
-                 q_len * d * spec.v.bits / 8.0 + (rc.pairs - rc.rows) * d * 4.0 * 2;
+  a.dram_bytes = head_dram_bytes(spec, t);
 
   const double lanes_per_step = spec.qk.lanes;
   r.energy[static_cast<int>(Component::kQkCompute)] =
@@ -745,22 +794,88 @@ DecodeTraffic decode_traffic(const ArchSpec& spec, const LayerProfile& layer, bo
   return t;
 }
 
-// LeopardCostModel::evaluate (kActions) and evaluate_without_actions (the action counts zero).
-// `step_latency_s` / `step_energy_pj` (decode only, task.steps long, or empty): each layer's
-// latency and energy also added to its step's entry.
+// The fast path's layer of heads with their own statistics (models/head_kernel.hpp): the per-head
+// sums from the run memo or the kernel, then the layer's actions and energies from them. The same
+// formulas as the reference branch of evaluate_task, summed in another order.
 template <bool kActions>
+void fast_head_layer(const ArchSpec& spec, const DesignConstants& k, const LayerProfile& layer,
+                     const detail::LayerTerms& t, HeadMemo* memo, Cost& lc, double& tile_max) {
+  const LayerHeadSums* cached = memo != nullptr ? memo->find(layer.memo_slot, t) : nullptr;
+  LayerHeadSums fresh;
+  if (cached == nullptr) {
+    fresh = evaluate_head_block(t, layer);
+    if (memo != nullptr) memo->put(layer.memo_slot, t, fresh);
+    cached = &fresh;
+  }
+  const LayerHeadSums& s = *cached;
+  const int heads = layer.shape.heads;
+  tile_max = s.times.tile_max;
+  lc.front_cycles = s.times.front;
+  lc.back_cycles = s.times.back;
+  lc.stall_cycles = s.times.stall;
+  const int bits = spec.qk.bits;
+  const double fill_bits = t.k_len * t.d * (bits + spec.v.bits);
+  Actions& a = lc.actions;
+  if constexpr (kActions) {
+    Actions same;  // what every head of the layer counts alike
+    same.scores = t.scores;
+    same.sram_bits_written = fill_bits;
+    same.dense_macs = 2 * t.scores * t.d;
+    same.dram_bytes = head_dram_bytes(spec, t);
+    add_repeated(a, same, heads);
+    a.survivors = s.survivors;
+    a.qk_unit_steps = s.qk_unit_steps;
+    a.qk_idle_steps = s.qk_idle_steps;
+    a.k_bits_read = s.k_bits_read;
+    a.v_bits_read = s.survivors * t.v_width * spec.v.bits;
+    a.macs = s.survivors * t.v_width;
+    a.softmax_ops = s.survivors;
+    a.fifo_ops = 4 * s.survivors;
+  } else {
+    add_repeated_bytes(a.dram_bytes, head_dram_bytes(spec, t), heads);
+  }
+  const double lanes_per_step = spec.qk.lanes;
+  lc.energy_pj[static_cast<int>(Component::kQkCompute)] =
+      s.qk_unit_steps * lanes_per_step * k.qk_pj_per_lane_step + s.qk_idle_steps * k.qk_idle_pj;
+  lc.energy_pj[static_cast<int>(Component::kKeyBuffer)] = s.k_bits_read * k.kbuf_read_pj_per_bit;
+  lc.energy_pj[static_cast<int>(Component::kSoftmax)] = s.survivors * k.softmax_pj;
+  lc.energy_pj[static_cast<int>(Component::kVCompute)] = s.survivors * t.v_width * k.mac_pj;
+  lc.energy_pj[static_cast<int>(Component::kValueBuffer)] =
+      s.survivors * t.v_width * spec.v.bits * k.vbuf_read_pj_per_bit;
+  lc.energy_pj[static_cast<int>(Component::kFifo)] = 4 * s.survivors * k.fifo_pj;
+  lc.energy_pj[static_cast<int>(Component::kBufferFill)] =
+      heads *
+      (t.k_len * t.d * (bits * k.kbuf_write_pj_per_bit + spec.v.bits * k.vbuf_write_pj_per_bit));
+}
+
+// LeopardCostModel::evaluate (kActions) and evaluate_without_actions (the action counts zero).
+// kFast: heads with their own statistics through the head kernel and the run memo (`memo`, or
+// none); otherwise the readable reference, one head at a time. `step_latency_s` /
+// `step_energy_pj` (decode only, task.steps long, or empty): each layer's latency and energy also
+// added to its step's entry.
+template <bool kActions, bool kFast>
 Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibration& cal,
-                   const TaskProfile& task, bool onchip_only, std::span<double> step_latency_s = {},
-                   std::span<double> step_energy_pj = {}) {
+                   const TaskProfile& task, bool onchip_only, HeadMemo* memo = nullptr,
+                   std::span<double> step_latency_s = {}, std::span<double> step_energy_pj = {}) {
   Cost total;
   const double bytes_per_cycle = spec.dram.bandwidth_gbps * 1e9 / k.clock_hz;
+  const LayerProfile* terms_of = nullptr;  // the layer `terms` were derived for
+  detail::LayerTerms terms;
   for (const auto& layer : task.layers) {
     const int heads = layer.shape.heads;
     const int tiles = spec.tiles;
+    // The terms depend on the layer's head dim, q_len, k_len and scores only: consecutive layers
+    // of one shape (the layers of a model) share them.
+    if (terms_of == nullptr || terms_of->shape.head_dim != layer.shape.head_dim ||
+        terms_of->shape.q_len != layer.shape.q_len || terms_of->shape.k_len != layer.shape.k_len ||
+        terms_of->scores_per_head != layer.scores_per_head) {
+      terms = layer_terms(spec, k, cal, layer, onchip_only);
+      terms_of = &layer;
+    }
     Cost lc;
     double tile_max = 0, dram_bytes = 0, first_load_bytes = 0;
     if (layer.heads.size() == 1) {
-      const HeadResult h = evaluate_head(spec, k, cal, layer, layer.heads.front(), onchip_only);
+      const HeadResult h = evaluate_head(spec, k, terms, layer.heads.front());
       const double per_tile = ceil_nonneg(static_cast<double>(heads) / tiles);
       tile_max = per_tile * h.compute_cycles;
       lc.front_cycles = per_tile * h.front;
@@ -772,6 +887,10 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
       // clock-gated at the end of a layer.
       first_load_bytes =
           layer.shape.k_len * layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
+    } else if (kFast) {
+      fast_head_layer<kActions>(spec, k, layer, terms, memo, lc, tile_max);
+      first_load_bytes =
+          layer.shape.k_len * layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
     } else {
       // Heads with their own statistics, scheduled longest first onto the least-loaded tile (LPT,
       // Graham 1969): with at least as many tiles as heads every head has a tile of its own, and
@@ -779,30 +898,19 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
       std::vector<HeadResult> hs;
       hs.reserve(static_cast<std::size_t>(heads));
       for (int hd = 0; hd < heads; ++hd) {
-        hs.push_back(evaluate_head(spec, k, cal, layer, layer.heads[hd], onchip_only));
+        hs.push_back(evaluate_head(spec, k, terms, layer.heads[hd]));
         add_head_actions<kActions>(lc.actions, hs.back().actions, 1);
         for (int c = 0; c < kNumComponents; ++c) lc.energy_pj[c] += hs.back().energy[c];
       }
-      std::sort(hs.begin(), hs.end(), [](const HeadResult& x, const HeadResult& y) {
-        return x.compute_cycles > y.compute_cycles;
-      });
       const std::size_t n_tiles = static_cast<std::size_t>(std::min(tiles, heads));
       std::vector<double> tile_cycles(n_tiles, 0.0), tile_front(n_tiles, 0.0),
           tile_back(n_tiles, 0.0), tile_stall(n_tiles, 0.0);
-      for (const HeadResult& h : hs) {
-        const auto t = static_cast<std::size_t>(
-            std::min_element(tile_cycles.begin(), tile_cycles.end()) - tile_cycles.begin());
-        tile_cycles[t] += h.compute_cycles;
-        tile_front[t] += h.front;
-        tile_back[t] += h.back;
-        tile_stall[t] += h.stall;
-      }
-      const auto it = std::max_element(tile_cycles.begin(), tile_cycles.end());
-      const auto t = static_cast<std::size_t>(it - tile_cycles.begin());
-      tile_max = *it;
-      lc.front_cycles = tile_front[t];
-      lc.back_cycles = tile_back[t];
-      lc.stall_cycles = tile_stall[t];
+      const detail::LayerTimes lt =
+          detail::lpt_schedule<HeadResult>(hs, tile_cycles, tile_front, tile_back, tile_stall);
+      tile_max = lt.tile_max;
+      lc.front_cycles = lt.front;
+      lc.back_cycles = lt.back;
+      lc.stall_cycles = lt.stall;
       first_load_bytes =
           layer.shape.k_len * layer.shape.head_dim * (spec.qk.bits + spec.v.bits) / 8.0;
     }
@@ -853,13 +961,24 @@ Cost evaluate_task(const ArchSpec& spec, const DesignConstants& k, const Calibra
 }  // namespace
 
 Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
+                                const TaskProfile& task, bool onchip_only, HeadMemo* memo) const {
+  return evaluate_task<true, true>(spec, k, cal_, task, onchip_only, memo);
+}
+
+Cost LeopardCostModel::evaluate(const ArchSpec& spec, const DesignConstants& k,
                                 const TaskProfile& task, bool onchip_only) const {
-  return evaluate_task<true>(spec, k, cal_, task, onchip_only);
+  return evaluate_task<true, true>(spec, k, cal_, task, onchip_only);
 }
 
 Cost LeopardCostModel::evaluate_without_actions(const ArchSpec& spec, const DesignConstants& k,
-                                                const TaskProfile& task, bool onchip_only) const {
-  return evaluate_task<false>(spec, k, cal_, task, onchip_only);
+                                                const TaskProfile& task, bool onchip_only,
+                                                HeadMemo* memo) const {
+  return evaluate_task<false, true>(spec, k, cal_, task, onchip_only, memo);
+}
+
+Cost LeopardCostModel::evaluate_reference(const ArchSpec& spec, const DesignConstants& k,
+                                          const TaskProfile& task, bool onchip_only) const {
+  return evaluate_task<true, false>(spec, k, cal_, task, onchip_only);
 }
 
 void LeopardCostModel::evaluate_steps(const ArchSpec& spec, const DesignConstants& k,
@@ -872,7 +991,7 @@ void LeopardCostModel::evaluate_steps(const ArchSpec& spec, const DesignConstant
   }
   std::fill(latency_s.begin(), latency_s.end(), 0.0);
   std::fill(energy_pj.begin(), energy_pj.end(), 0.0);
-  evaluate_task<false>(spec, k, cal_, task, onchip_only, latency_s, energy_pj);
+  evaluate_task<false, true>(spec, k, cal_, task, onchip_only, nullptr, latency_s, energy_pj);
 }
 
 TaskCost summarise(const std::string& model, const std::string& task, const Cost& cost,

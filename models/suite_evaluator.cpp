@@ -3,11 +3,14 @@
 #include "models/suite_evaluator.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <vector>
 
 #include "models/cost_model.hpp"
+#include "models/head_kernel.hpp"
 
 namespace leopard::models {
 
@@ -22,8 +25,51 @@ struct SuiteEvaluator::Impl {
   std::vector<TaskCost> baseline;
   std::vector<double> baseline_energy;  // task_energy(baseline[i].cost), computed once
 
+  // The run memo (models/head_kernel.hpp): one per thread and evaluator, over `memo_slots` layers
+  // whose heads differ. `id` tells this evaluator's memo from another's on the same thread.
+  std::uint64_t id = 0;
+  int memo_slots = 0;
+
   Impl(const workloads::Suite& s, Calibration cal, EvalOptions opt)
-      : suite(s), model(cal), options(opt) {}
+      : suite(s), model(cal), options(opt) {
+    static std::atomic<std::uint64_t> next_id{1};
+    id = next_id.fetch_add(1);
+  }
+
+  // Gives every layer with per-head statistics (of the tasks and their samples) a memo slot.
+  void assign_memo_slots() {
+    const auto assign = [&](TaskProfile& p) {
+      for (LayerProfile& l : p.layers) {
+        if (l.heads.size() > 1 && memo_slots < HeadMemo::kMaxSlots) l.memo_slot = memo_slots++;
+      }
+    };
+    for (TaskProfile& p : profiles) assign(p);
+    for (auto& samples : sample_profiles) {
+      for (TaskProfile& p : samples) assign(p);
+    }
+  }
+
+  // This thread's memo for this evaluator (nullptr: off, or nothing to memoise).
+  HeadMemo* memo() const {
+    if (memo_slots == 0 || options.reference || !head_memo_enabled()) return nullptr;
+    struct Local {
+      std::uint64_t owner = 0;
+      std::unique_ptr<HeadMemo> memo;
+    };
+    thread_local Local local;
+    if (local.owner != id) {
+      local.memo = std::make_unique<HeadMemo>(static_cast<std::size_t>(memo_slots));
+      local.owner = id;
+    }
+    return local.memo.get();
+  }
+
+  Cost price(const ArchSpec& spec, const DesignConstants& k, const TaskProfile& p, bool actions,
+             HeadMemo* memo) const {
+    if (options.reference) return model.evaluate_reference(spec, k, p, options.onchip_only);
+    return actions ? model.evaluate(spec, k, p, options.onchip_only, memo)
+                   : model.evaluate_without_actions(spec, k, p, options.onchip_only, memo);
+  }
 
   double task_energy(const Cost& c) const {
     return options.onchip_only ? c.energy_onchip_pj() : c.energy_pj_total();
@@ -39,8 +85,9 @@ struct SuiteEvaluator::Impl {
     const std::size_t n = samples.size();
     const std::span<double> lat(scratch.data(), n);
     const std::span<double> energy(scratch.data() + n, n);
+    HeadMemo* const m = memo();
     for (std::size_t j = 0; j < n; ++j) {
-      const Cost c = model.evaluate_without_actions(spec, k, samples[j], options.onchip_only);
+      const Cost c = price(spec, k, samples[j], false, m);
       lat[j] = c.latency_s;
       energy[j] = c.energy_pj_total() * 1e-12;
     }
@@ -99,13 +146,12 @@ struct SuiteEvaluator::Impl {
     SampleQuantiles tail{0, 0, 0, 0, 0, 0};
     int votes[3] = {0, 0, 0};
     const double n = static_cast<double>(profiles.size());
+    HeadMemo* const m = memo();
     for (std::size_t i = 0; i < profiles.size(); ++i) {
       // Hot path: no action counts (SuiteCost reads none), each energy sum once
       // (energy_onchip_pj() is total - dram), the per-task logs of the geometric means only when
       // asked, and no TaskCost (strings) unless details are.
-      const Cost c = detail != nullptr ? model.evaluate(spec, k, profiles[i], options.onchip_only)
-                                       : model.evaluate_without_actions(spec, k, profiles[i],
-                                                                        options.onchip_only);
+      const Cost c = price(spec, k, profiles[i], detail != nullptr, m);
       const double total_pj = c.energy_pj_total();
       const double onchip_pj = total_pj - c.energy_dram_pj();
       const double e_pj = options.onchip_only ? onchip_pj : total_pj;
@@ -209,6 +255,7 @@ SuiteEvaluator::SuiteEvaluator(const workloads::Suite& suite, const ArchSpec& ba
     impl_->max_samples = std::max(impl_->max_samples, samples.size());
     impl_->sample_profiles.push_back(std::move(samples));
   }
+  impl_->assign_memo_slots();
   std::vector<TaskCost> base;
   impl_->run(baseline, &base);
   for (auto& t : base) {

@@ -18,6 +18,9 @@ namespace leopard::models {
 struct EvalOptions {
   bool onchip_only = false;      // the paper's methodology: no DRAM time or energy
   bool geomean_latency = false;  // suite latency/energy as geometric mean instead of sum
+  // Price every task with the readable reference (LeopardCostModel::evaluate_reference, one head
+  // at a time, no memo) instead of the fast path: for the equality tests and the benchmarks.
+  bool reference = false;
 };
 
 // Suite-level result of one design (sums over tasks unless geomean was asked).
