@@ -28,11 +28,15 @@ OperatingPoint resolve_operating_point(const TechSettings& t, double clock_mhz,
     return op;
   }
   const NodeParams n = node_params(t.node_nm);
-  // 10 mV steps on an integer grid of millivolts, so that 1.00 V is exactly 1.0.
+  // 10 mV steps on an integer grid of millivolts, so that 1.00 V is exactly 1.0. A supply whose
+  // f_max is below the clock is skipped without building its reason (a sweep's designs would
+  // otherwise format a string per step); the first that meets the clock gets the full check.
   const long lo = std::lround(std::ceil(n.vdd_min * 100 - 1e-9));
   const long hi = std::lround(std::floor(n.vdd_max * 100 + 1e-9));
   for (long cv = lo; cv <= hi; ++cv) {
-    if (check(static_cast<double>(cv) / 100.0, op)) return op;
+    const double vdd = static_cast<double>(cv) / 100.0;
+    if (clock_mhz > fmax_mhz(t, vdd)) continue;
+    if (check(vdd, op)) return op;
   }
   check(static_cast<double>(hi) / 100.0, op);  // nothing closes: the top of the range, infeasible
   return op;
