@@ -1,6 +1,6 @@
 // The cost-model seam: a CostModel prices one task on one design. It never searches; the search
-// never knows hardware (style.md). LeopardCostModel covers LeOPArd-style designs and the
-// bit-parallel baseline (a baseline is a LeOPArd spec with pruning off and B = qk.bits).
+// never knows hardware (docs/cost-model.md §1). LeopardCostModel covers LeOPArd-style designs and
+// the bit-parallel baseline (a baseline is a LeOPArd spec with pruning off and B = qk.bits).
 #pragma once
 
 #include <array>

@@ -1,6 +1,7 @@
-// LeOPArd cost model (leopard.md sections 2-5, design.md section 4): bit-serial QK front end with
-// early termination, V-PU back end on surviving scores, pipelined one row ahead, heads over tiles,
-// chunking when a head does not fit the buffers, DRAM traffic against bandwidth.
+// LeOPArd cost model (docs/cost-model.md §3-§10; paper facts: docs/paper-facts.md §2-§3):
+// bit-serial QK front end with early termination, V-PU back end on surviving scores, pipelined one
+// row ahead, heads over tiles, chunking when a head does not fit the buffers, DRAM traffic against
+// bandwidth.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -153,7 +154,7 @@ HeadProfile head_profile(const workloads::TerminationStats& st) {
   for (int b = 1; b <= kMaxBitsPerCycle; ++b) {
     double mean = 0, sq = 0;
     for (int bit = 1; bit <= st.n_bits(); ++bit) {
-      const double steps = std::ceil(static_cast<double>(bit) / b);  // leopard.md sec. 2
+      const double steps = std::ceil(static_cast<double>(bit) / b);  // docs/cost-model.md §3.1
       mean += st.hist[bit - 1] * steps;
       sq += st.hist[bit - 1] * steps * steps;
     }
@@ -315,7 +316,7 @@ DesignConstants derive_constants(const ArchSpec& spec, const Calibration& cal) {
   const double e_scale = energy_scale_from_65(spec.tech.node_nm, op.vdd);
 
   // QK datapath per lane per step: q-bits x B partial products plus a fixed per-lane overhead
-  // (accumulate, margin, compare), references.md (Horowitz) and the calibrated overhead.
+  // (accumulate, margin, compare), docs/references.md §1 (Horowitz) and the calibrated overhead.
   // The calibrated overhead may be negative (a fit residue, docs in models/calibration.hpp):
   // a step never costs less than nothing.
   k.qk_pj_per_lane_step =
@@ -538,7 +539,7 @@ detail::LayerTerms layer_terms(const ArchSpec& spec, const DesignConstants& k,
   const double passes = ceil_nonneg(d / spec.qk.lanes);
   const double full_steps = ceil_nonneg(static_cast<double>(bits) / b);
 
-  // Buffers: tokens of this head dim per chunk (design.md section 4). Double buffering keeps the
+  // Buffers: tokens of this head dim per chunk (docs/cost-model.md §6). Double buffering keeps the
   // next chunk's K/V loading into one half while the other half computes, so a chunk may use half
   // of each buffer. Without DRAM (the paper's methodology, onchip_only) there is nothing to load.
   const double share = spec.dram.double_buffer && !onchip_only ? 0.5 : 1.0;
