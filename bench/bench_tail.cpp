@@ -3,7 +3,7 @@
 // per task costs about 1 + S pooled ones; this reports designs/s for both.
 //
 // Sample generator (deterministic): sample s of task t copies the task's statistics (the paper
-// suite's synthesised histograms, unchanged) with the prune rate of every head moved by one offset
+// suite's Fig. 8 histograms, unchanged) with the prune rate of every head moved by one offset
 // per (task, sample) drawn uniformly from [-0.1, +0.1] by std::mt19937_64 seeded 2026 (tasks and
 // samples in suite order), clamped to [0, 0.99]. One offset per sample models an input that prunes
 // more or less everywhere (the "pruning rate changes from input to input").
