@@ -2,6 +2,7 @@
 // (contract in onnx_import_fold.hpp; operator semantics from the ONNX operator specification).
 #include "workloads/onnx_import_fold.hpp"
 
+#include <fmt/format.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
@@ -699,6 +700,73 @@ bool fold_once(onnx::ModelProto& model) {
   return true;
 }
 
+// ONNX shape inference gives a Reshape, Expand or ConstantOfShape whose shape input has a known
+// length n but unknown values an output of rank n, built dimension by dimension. A crafted file
+// (a constant of 1.8e18 fed to ConstantOfShape, then to Expand) thus makes inference allocate
+// without bound. Before each round, every dimension a graph declares and every constant fed to a
+// shape-like input must stay at or below kMaxShapeDim (2^21 = 2,097,152: real models' dimensions
+// are vocabularies of up to 256k and sequences of up to 1M; a shape vector of 2^21 unknown
+// dimensions still fits in about 130 MB). Returns a message naming the tensor, or "".
+constexpr std::int64_t kMaxShapeDim = std::int64_t{1} << 21;
+
+std::string oversized_shape(const onnx::ModelProto& model) {
+  const auto& graph = model.graph();
+  const auto too_big = [](std::int64_t d) { return d > kMaxShapeDim; };
+  const auto declared = [&](const onnx::ValueInfoProto& v) -> std::string {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return {};
+    for (const auto& d : v.type().tensor_type().shape().dim()) {
+      if (d.has_dim_value() && too_big(d.dim_value())) {
+        return fmt::format("tensor '{}' declares a dimension of {} (above 2^21)", v.name(),
+                           d.dim_value());
+      }
+    }
+    return {};
+  };
+  for (const auto* list : {&graph.input(), &graph.output(), &graph.value_info()}) {
+    for (const auto& v : *list) {
+      if (auto m = declared(v); !m.empty()) return m;
+    }
+  }
+  // Constants by output name: Constant nodes' `value` and the initializers.
+  std::unordered_map<std::string, const TP*> constants;
+  for (const auto& t : graph.initializer()) constants.emplace(t.name(), &t);
+  for (const auto& n : graph.node()) {
+    if (n.op_type() != "Constant" || n.output_size() != 1) continue;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "value" && a.has_t()) constants.emplace(n.output(0), &a.t());
+    }
+  }
+  for (const auto& t : graph.initializer()) {
+    for (const auto d : t.dims()) {
+      if (too_big(d)) {
+        return fmt::format("initializer '{}' has a dimension of {} (above 2^21)", t.name(), d);
+      }
+    }
+  }
+  // The inputs that are shapes, repeat counts or range bounds.
+  static const std::map<std::string, std::vector<int>> kShapeInputs = {
+      {"Reshape", {1}},     {"Expand", {1}}, {"ConstantOfShape", {0}}, {"Tile", {1}},
+      {"Range", {0, 1, 2}}, {"Resize", {3}}, {"Upsample", {1}},        {"OneHot", {1}}};
+  for (const auto& n : graph.node()) {
+    const auto op = kShapeInputs.find(n.op_type());
+    if (op == kShapeInputs.end()) continue;
+    for (const int i : op->second) {
+      if (i >= n.input_size()) continue;
+      const auto c = constants.find(n.input(i));
+      if (c == constants.end()) continue;
+      const auto x = from_proto(*c->second);
+      if (!x) continue;
+      for (const auto v : x->v) {
+        if (too_big(v) || (n.op_type() == "Range" && v < -kMaxShapeDim)) {
+          return fmt::format("{} node '{}': input '{}' holds {} (a shape or count above 2^21)",
+                             n.op_type(), n.name(), n.input(i), v);
+        }
+      }
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string infer_and_fold(onnx::ModelProto& model) {
@@ -715,6 +783,9 @@ std::string infer_and_fold(onnx::ModelProto& model) {
       vi.Swap(&fixed);
     }
     error.clear();
+    if (auto oversized = oversized_shape(model); !oversized.empty()) {
+      return "shape inference skipped: " + oversized;
+    }
     try {
       onnx::shape_inference::InferShapes(model);
     } catch (const std::exception& e) {
