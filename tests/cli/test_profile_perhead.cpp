@@ -13,31 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/cli/npy_writer.hpp"
 #include "tests/cli/run_command.hpp"
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// A little-endian float32, C-order .npy (format 1.0).
-void write_npy(const fs::path& file, const std::vector<int>& shape,
-               const std::vector<float>& data) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
-  for (int s : shape) dict += std::to_string(s) + ", ";
-  dict += "), }";
-  std::size_t total = 10 + dict.size() + 1;
-  dict += std::string((64 - total % 64) % 64, ' ') + "\n";
-  std::ofstream out(file, std::ios::binary);
-  out.write("\x93NUMPY\x01\x00", 8);
-  const auto len = static_cast<std::uint16_t>(dict.size());
-  const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-  out.write(len_bytes, 2);
-  out.write(dict.data(), static_cast<std::streamsize>(dict.size()));
-  out.write(reinterpret_cast<const char*>(data.data()),
-            static_cast<std::streamsize>(data.size() * sizeof(float)));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("profile of 12 layers x 12 heads as a per-head suite runs through sweep",
           "[cli][profile][perhead]") {
@@ -54,8 +35,8 @@ TEST_CASE("profile of 12 layers x 12 heads as a per-head suite runs through swee
     q[i] = scale * normal(rng);
     k[i] = normal(rng);
   }
-  write_npy(dir / "q.npy", {kLayers, kHeads, kSeq, kDim}, q);
-  write_npy(dir / "k.npy", {kLayers, kHeads, kSeq, kDim}, k);
+  leopard::test::write_npy_f32(dir / "q.npy", {kLayers, kHeads, kSeq, kDim}, q);
+  leopard::test::write_npy_f32(dir / "k.npy", {kLayers, kHeads, kSeq, kDim}, k);
 
   const std::string bin = std::string("'") + LEOPARD_BINARY + "'";
   auto r = leopard::test::run_command(bin + " profile --q " + (dir / "q.npy").string() + " --k " +
