@@ -29,10 +29,9 @@ bool within_1pct(double fitted, double shipped) {
   return std::abs(fitted - shipped) <= 0.01 * std::abs(shipped) + 1e-9;
 }
 
-}  // namespace
-
-TEST_CASE("calibration: calibrate from the defaults recovers the shipped constants within 1%",
-          "[golden][calibration]") {
+// What `leopard-dse calibrate` fits by default: the paper suite and its Fig. 8 curves, the
+// calibration targets, AE, HP and the baseline, from the code's defaults.
+CalibrateInputs paper_inputs() {
   CalibrateInputs in;
   in.suite = leopard::workloads::load_paper_tasks(leopard::workloads::paper_suite_csv());
   in.curves =
@@ -42,6 +41,14 @@ TEST_CASE("calibration: calibrate from the defaults recovers the shipped constan
   in.hp = load_arch("leopard-hp");
   in.baseline = load_arch("baseline");
   in.start = default_calibration();
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("calibration: calibrate from the defaults recovers the shipped constants within 1%",
+          "[golden][calibration]") {
+  CalibrateInputs in = paper_inputs();
   const CalibrationFile shipped = load_calibration(default_calibration_path());
 
   // The start is not the answer: at least two calibratable constants start more than 10% away.
@@ -95,15 +102,7 @@ TEST_CASE("calibration: calibrate from the defaults recovers the shipped constan
 
 TEST_CASE("calibration: --fix keeps a constant and rejects an unknown one",
           "[golden][calibration]") {
-  CalibrateInputs in;
-  in.suite = leopard::workloads::load_paper_tasks(leopard::workloads::paper_suite_csv());
-  in.curves =
-      leopard::workloads::load_termination_curves(leopard::workloads::termination_curves_csv());
-  in.targets = load_targets(leopard::data_path("models/data/paper_calibration.csv"));
-  in.ae = load_arch("leopard-ae");
-  in.hp = load_arch("leopard-hp");
-  in.baseline = load_arch("baseline");
-  in.start = default_calibration();
+  CalibrateInputs in = paper_inputs();
   in.max_iterations = 2;
   in.fixed = {"frontend_sync_factor"};
   const FitReport rep = calibrate(in);
