@@ -11,22 +11,10 @@ using fixtures::evaluate;
 using fixtures::hist_at;
 using fixtures::one_tile;
 using fixtures::plain_calibration;
+using fixtures::small_buffers;
 using fixtures::task;
 
 Approx exact(double v) { return Approx(v).epsilon(1e-9).margin(1e-9); }
-
-// A dense one-unit design (B = 12, no pruning) with buffers of 8 tokens of d = 64:
-// Key 0.75 KiB = 6144 bits / (64 x 12) = 8 tokens; Value 1 KiB = 8192 bits / (64 x 16) = 8 tokens.
-ArchSpec small_buffers() {
-  ArchSpec s = one_tile();
-  s.qk.dpus = 1;
-  s.qk.bits_per_cycle = 12;
-  s.qk.pruning = false;
-  s.qk.early_termination = false;
-  s.buffers.key_kib = 0.75;
-  s.buffers.value_kib = 1.0;
-  return s;
-}
 
 // q_len = 4, k_len = 20, d = 64: chunks = ceil(20 / 8) = 3.
 leopard::workloads::TaskWorkload chunked_task() { return task(1, 64, 4, 20, 0.0, hist_at(3)); }

@@ -21,13 +21,7 @@ Approx exact(double v) { return Approx(v).epsilon(1e-9).margin(1e-9); }
 // one back-end cycle, a row pass one more (row_pass = ceil(64 / 64)). Buffers of 8 tokens
 // (Key 0.75 KiB = 6144 bits / (64 x 12); Value 1 KiB = 8192 bits / (64 x 16)), single-buffered.
 ArchSpec small_buffers() {
-  ArchSpec s = fixtures::one_tile();
-  s.qk.dpus = 1;
-  s.qk.bits_per_cycle = 12;
-  s.qk.pruning = false;
-  s.qk.early_termination = false;
-  s.buffers.key_kib = 0.75;
-  s.buffers.value_kib = 1.0;
+  ArchSpec s = fixtures::small_buffers();
   s.dram.double_buffer = false;
   return s;
 }

@@ -64,6 +64,19 @@ inline ArchSpec one_tile() {
   return s;
 }
 
+// A dense one-unit design (B = 12, no pruning) with buffers of 8 tokens of d = 64:
+// Key 0.75 KiB = 6144 bits / (64 x 12) = 8 tokens; Value 1 KiB = 8192 bits / (64 x 16) = 8 tokens.
+inline ArchSpec small_buffers() {
+  ArchSpec s = one_tile();
+  s.qk.dpus = 1;
+  s.qk.bits_per_cycle = 12;
+  s.qk.pruning = false;
+  s.qk.early_termination = false;
+  s.buffers.key_kib = 0.75;
+  s.buffers.value_kib = 1.0;
+  return s;
+}
+
 inline Cost evaluate(const ArchSpec& spec, const Calibration& cal, const workloads::TaskWorkload& w,
                      bool onchip_only = true) {
   const LeopardCostModel model(cal);
