@@ -210,6 +210,18 @@ void run_eval(const EvalArgs& a) {
     notes +=
         "ms_per_token_p50/p99, uj_per_token_p99: nearest-rank percentiles over every (sample x "
         "generated step), each step priced at its own k_len.\n";
+    int fewest_tokens = 0;  // fewest ranked (sample x step) values of a decode task
+    for (const auto& x : tasks) {
+      if (x.decode && (fewest_tokens == 0 || x.token_values < fewest_tokens)) {
+        fewest_tokens = x.token_values;
+      }
+    }
+    if (models::p99_is_sample_max(static_cast<std::size_t>(fewest_tokens))) {
+      notes += fmt::format(
+          "note: a decode task ranks only {} (sample x step) values: with fewer than 100, its "
+          "ms_per_token_p99 and uj_per_token_p99 are the maxima.\n",
+          fewest_tokens);
+    }
   }
   if (!notes.empty()) (format == OutputFormat::kTable ? std::cout << '\n' : std::cerr) << notes;
   if (format == OutputFormat::kTable) {

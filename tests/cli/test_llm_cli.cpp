@@ -233,3 +233,20 @@ TEST_CASE("llm: a 128k-token causal prefill of Llama-3.1-8B prices end to end wi
   CHECK(t[1]["energy_onchip_uj"].get<double>() / t[0]["energy_onchip_uj"].get<double>() ==
         Approx(4).epsilon(0.01));
 }
+
+TEST_CASE("llm-decode: eval notes when a decode task ranks too few values for its p99",
+          "[cli][llm]") {
+  // decode-4k generates 128 tokens (128 values, p99 is rank 127 < 128: no note for it alone);
+  // decode-128k generates 1: its p99 is its only value, and the note says so.
+  const std::string suite = src("workloads/suites/llm-decode.yaml");
+  const auto few = leopard::test::run_command(bin() + "eval --suite '" + suite +
+                                              "' --task 'llama3.1-8b/decode-128k' 2>/dev/null");
+  REQUIRE(few.code == 0);
+  CHECK(few.out.find("ranks only 1 (sample x step) values") != std::string::npos);
+  const auto many = leopard::test::run_command(bin() + "eval --suite '" + suite +
+                                               "' --task 'llama3.1-8b/decode-4k' 2>/dev/null");
+  REQUIRE(many.code == 0);
+  CHECK(many.out.find("nearest-rank percentiles over every (sample x generated step)") !=
+        std::string::npos);
+  CHECK(many.out.find("ranks only") == std::string::npos);
+}
