@@ -208,3 +208,29 @@ TEST_CASE("physics: the front end's roof scales with the units", "[property][phy
   const TaskCost b = summarise("m", "t", run(sixteen, cal, p, false), sixteen, false);
   CHECK(b.roof_front_gops > 4 * a.roof_front_gops);
 }
+
+TEST_CASE("physics: more units, a wider step or more tiles costs area", "[property][physics]") {
+  // The other side of "never slower": the logic the optimizer may add never comes free. (Buffer
+  // banking is not covered: the CACTI table's bank area is superlinear in capacity at 64-bit
+  // ports, so more or wider banks can shrink a buffer; docs/cost-model.md section 15.)
+  std::mt19937_64 rng(117);
+  const Calibration cal = shipped();
+  const auto area = [&](const ArchSpec& s) { return derive_constants(s, cal).area_mm2; };
+  const std::pair<const char*, std::function<void(ArchSpec&)>> grows[] = {
+      {"units + 1", [](ArchSpec& s) { s.qk.dpus += 1; }},
+      {"B + 1", [](ArchSpec& s) { s.qk.bits_per_cycle += 1; }},
+      {"tiles + 1", [](ArchSpec& s) { s.tiles += 1; }},
+  };
+  for (int trial = 0; trial < kTrials / 2; ++trial) {
+    ArchSpec spec = random_spec(rng);
+    // Hold the supply and the Key banks, so that only the logic changes.
+    if (spec.tech.vdd <= 0) spec.tech.vdd = 1.0;
+    if (spec.buffers.key_banks <= 0) spec.buffers.key_banks = derive_constants(spec, cal).key_banks;
+    for (const auto& [axis, grow] : grows) {
+      ArchSpec bigger = spec;
+      grow(bigger);
+      INFO(axis << ", trial " << trial);
+      CHECK(area(bigger) > area(spec) * (1 + 1e-6));
+    }
+  }
+}
